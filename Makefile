@@ -1,0 +1,42 @@
+# hwcodesign: the two commands a new user runs are `make demo` and `make test`.
+# Both install what is missing first (system packages, .venv with pinned versions).
+VENV   := .venv
+PY     := $(VENV)/bin/python
+HWCD   := $(VENV)/bin/hwcodesign
+
+.PHONY: help install physics demo test test-slow test-all lint bench clean
+
+help:
+	@echo "make demo       install everything, then run the jet tagger end to end (runs/jet_tagger/)"
+	@echo "make test       install everything, then run the test suite (fast set + one end-to-end run)"
+	@echo "make test-slow  the slow end-to-end tests (full-size runs)"
+	@echo "make bench      benchmarks (print tables)"
+	@echo "make lint       ruff"
+
+install:
+	@bash scripts/bootstrap.sh
+
+physics:
+	@bash scripts/bootstrap.sh physics
+
+demo: physics
+	$(HWCD) run configs/jet_tagger.yaml --yes
+	$(HWCD) show runs/jet_tagger
+
+test: physics
+	@bash scripts/run_tests.sh -m "not slow"
+
+test-slow: physics
+	@bash scripts/run_tests.sh -m "slow"
+
+test-all: physics
+	@bash scripts/run_tests.sh
+
+lint: install
+	$(VENV)/bin/ruff check hwcodesign tests bench scripts
+
+bench: physics
+	$(PY) bench/rtl_speed.py
+
+clean:
+	rm -rf runs .pytest_cache

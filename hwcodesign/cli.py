@@ -1,0 +1,169 @@
+"""Command line: ``hwcodesign run|steps|report|show``. The only module that talks to the
+terminal (rich) and reads the environment."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import yaml
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from .config import load_config
+from .errors import UserError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Quantization-aware transformers to FPGAs, with measured numbers.")
+console = Console(stderr=True)
+
+
+def _parse_set(items: list[str]) -> dict:
+    out = {}
+    for item in items:
+        if "=" not in item:
+            raise UserError(f"--set expects key=value, got '{item}'")
+        key, value = item.split("=", 1)
+        out[key.strip()] = yaml.safe_load(value)
+    return out
+
+
+@app.command()
+def run(
+    config: Annotated[Path, typer.Argument(help="Run config (YAML).")],
+    until: Annotated[str | None, typer.Option(help="Stop after this step.")] = None,
+    only: Annotated[str | None, typer.Option(help="Run only this step.")] = None,
+    force: Annotated[bool, typer.Option(help="Re-run steps even if their inputs are unchanged.")] = False,
+    overwrite: Annotated[bool, typer.Option(help="Replace a run folder made with another config.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Answer yes to questions.")] = False,
+    set_: Annotated[list[str], typer.Option("--set", help="Override a key: --set train.epochs=5")] = [],  # noqa: B006
+) -> None:
+    """Run a flow (or part of it) and write runs/<name>/report/."""
+    from .flows import RunExistsError, StepEvent, run_flow
+
+    cfg = load_config(config, _parse_set(set_))
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=console, transient=True) as progress:
+        tasks: dict[str, int] = {}
+
+        def on_progress(what: str, done: int, total: int) -> None:
+            if what not in tasks:
+                tasks[what] = progress.add_task(what, total=total)
+            progress.update(tasks[what], completed=done, total=total)
+
+        def on_event(e: StepEvent) -> None:
+            if e.state == "start":
+                console.print(f"[bold]▶ {e.step}[/]")
+            elif e.state == "cached":
+                console.print(f"[dim]✓ {e.step} (unchanged, cached)[/]")
+            elif e.state == "done" and e.record:
+                console.print(f"[green]✓ {e.step}[/] {e.record.seconds:.1f} s  {_brief(e.record)}")
+            elif e.state == "failed":
+                console.print(f"[red]✗ {e.step} failed[/]")
+
+        try:
+            result = run_flow(cfg, until=until, only=only, force=force, overwrite=overwrite,
+                              on_event=on_event, on_progress=on_progress)
+        except RunExistsError as e:
+            progress.stop()
+            if not (yes or (sys.stdin.isatty() and typer.confirm(f"{e}\nReplace it?"))):
+                raise
+            result = run_flow(cfg, until=until, only=only, force=force, overwrite=True,
+                              on_event=on_event, on_progress=on_progress)
+    report = result.root / "report" / "report.json"
+    if report.is_file():
+        console.print(f"report: {report} and {report.with_name('index.html')}")
+
+
+def _brief(record) -> str:
+    keys = ("accuracy_float", "accuracy_quantized", "bit_exact_fraction", "accuracy_emulated",
+            "latency_cycles", "latency_ns", "n_test")
+    parts = []
+    for k in keys:
+        m = record.metrics.get(k)
+        if m is not None and m.value is not None:
+            v = f"{100 * m.value:.2f}%" if m.unit == "fraction" else f"{m.value:g} {m.unit}"
+            parts.append(f"{k}={v}")
+    return "  ".join(parts)
+
+
+@app.command()
+def steps() -> None:
+    """List the flows and their steps."""
+    from .flows import FLOWS
+    from .steps import get_step
+
+    for flow, names in FLOWS.items():
+        table = Table(title=f"flow {flow}")
+        table.add_column("step")
+        table.add_column("writes")
+        table.add_column("what it does")
+        for n in names:
+            s = get_step(n)
+            table.add_row(n, f"{s.folder}/", s.description)
+        Console().print(table)
+
+
+@app.command()
+def report(run_dir: Annotated[Path, typer.Argument(help="A run folder (runs/<name>).")]) -> None:
+    """Re-build report.json and index.html of an existing run."""
+    from .flows import run_flow
+    from .run import Run
+
+    r = Run.open(run_dir)
+    run_flow(r.config.model_copy(update={"runs_dir": run_dir.resolve().parent}), only="report",
+             force=True)
+    console.print(f"report: {run_dir / 'report' / 'index.html'}")
+
+
+@app.command()
+def show(run_dir: Annotated[Path, typer.Argument(help="A run folder (runs/<name>).")]) -> None:
+    """Print the headline numbers of a run's report."""
+    path = run_dir / "report" / "report.json"
+    if not path.is_file():
+        raise UserError(f"{path} not found: run the flow's report step first")
+    rep = json.loads(path.read_text())
+    table = Table(title=f"{rep['run']['name']}")
+    table.add_column("section")
+    table.add_column("quantity")
+    table.add_column("value", justify="right")
+    table.add_column("source")
+    for section in ("accuracy", "bit_exactness", "model", "latency"):
+        for key, m in rep.get(section, {}).items():
+            if isinstance(m, dict) and "value" in m:
+                val = m["value"]
+                shown = f"{100 * val:.3f}%" if m.get("unit") == "fraction" and val is not None else f"{val} {m.get('unit', '')}"
+                table.add_row(section, key, shown, m.get("source", ""))
+    Console().print(table)
+    for note in rep.get("notes", []):
+        console.print(f"[yellow]note:[/] {note}")
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=False)
+    except UserError as e:
+        console.print(f"[red]error:[/] {e}")
+        sys.exit(2)
+    except (typer.Abort, KeyboardInterrupt):
+        console.print("[red]aborted[/]")
+        sys.exit(130)
+    except typer.Exit as e:
+        sys.exit(e.exit_code)
+    except Exception as e:  # click usage errors
+        import click
+
+        if isinstance(e, click.ClickException):
+            e.show()
+            sys.exit(e.exit_code)
+        raise
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,284 @@
+"""The config of a run: data, model, quantization, training, hardware target, flow.
+
+Everything is a frozen pydantic model with ``extra="forbid"``, so a typo in a YAML key
+is an error that names the key. Paths are resolved against the config file's folder.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    model_validator,
+)
+
+from .errors import ConfigError
+
+__all__ = [
+    "JetDataConfig",
+    "ImageDataConfig",
+    "JetTransformerConfig",
+    "KerasFileModelConfig",
+    "HGQQuantConfig",
+    "KerasTrainConfig",
+    "TargetConfig",
+    "RtlConfig",
+    "SynthConfig",
+    "RunConfig",
+    "load_config",
+    "config_from_dict",
+]
+
+JET_FEATURES = ("ptrel", "erel", "deta", "dphi", "dr", "logpt", "loge", "logptrel", "logerel")
+JetFeature = Literal["ptrel", "erel", "deta", "dphi", "dr", "logpt", "loge", "logptrel", "logerel"]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class JetDataConfig(_Section):
+    """Five-class jets (g, q, W, Z, t): Pythia8 particle-level jets or hls4ml's formats."""
+
+    dataset: Literal["jets"] = Field("jets", description="Which dataset family this is.")
+    source: Literal["sample", "pythia", "hls4ml_openml", "hls4ml_zenodo"] = Field(
+        "pythia",
+        description="sample: the small committed Pythia8 sample; pythia: generate (needs the "
+        "physics extra) or reuse the cache; hls4ml_*: files in the public hls4ml formats.",
+    )
+    jets_per_class: int = Field(4000, ge=1, description="Jets per class to generate/use.")
+    n_particles: int = Field(16, ge=1, le=150, description="Constituents per jet (N), pT-ordered.")
+    features: tuple[JetFeature, ...] = Field(
+        ("ptrel", "erel", "deta", "dphi", "dr", "logpt", "loge", "logptrel"),
+        min_length=1,
+        description=f"Per-constituent features, in order; known: {', '.join(JET_FEATURES)}.",
+    )
+    seed: int = Field(1, ge=0, description="Seed of the generator and of the split.")
+    val_fraction: float = Field(0.1, gt=0, lt=0.5, description="Fraction used for validation.")
+    test_fraction: float = Field(0.2, gt=0, lt=0.5, description="Fraction used for testing.")
+    path: Path | None = Field(None, description="Input file for the hls4ml_* sources.")
+    cache_dir: Path | None = Field(
+        None, description="Where generated jets are cached (default: ~/.cache/hwcodesign/jets)."
+    )
+    workers: int = Field(0, ge=0, description="Generator processes; 0 = all cores.")
+
+
+class ImageDataConfig(_Section):
+    """Image classification data: Fashion-MNIST (Debian package) or sklearn digits."""
+
+    dataset: Literal["fashion_mnist", "digits"] = Field(description="Which image dataset.")
+    train_limit: int | None = Field(None, ge=10, description="Use only this many training images.")
+    test_limit: int | None = Field(None, ge=10, description="Use only this many test images.")
+    seed: int = Field(1, ge=0, description="Seed of the split/shuffle.")
+    val_fraction: float = Field(0.1, gt=0, lt=0.5, description="Training images kept for validation.")
+
+
+class JetTransformerConfig(_Section):
+    """HGQ2 transformer jet tagger (and its float twin)."""
+
+    kind: Literal["jet_transformer"] = Field("jet_transformer", description="Model family.")
+    embed_dim: int = Field(16, ge=2, description="D: width of the per-particle embedding.")
+    num_heads: int = Field(2, ge=1, description="H: attention heads (embed_dim % H == 0).")
+    num_blocks: int = Field(1, ge=1, le=8, description="L: encoder blocks.")
+    ff_dim: int = Field(16, ge=1, description="Width of the feed-forward layer in each block.")
+    pooling: Literal["average", "max"] = Field("average", description="Pooling over particles.")
+
+    @model_validator(mode="after")
+    def _heads_divide(self) -> JetTransformerConfig:
+        if self.embed_dim % self.num_heads:
+            raise ValueError(
+                f"embed_dim ({self.embed_dim}) must be divisible by num_heads ({self.num_heads})"
+            )
+        return self
+
+
+class KerasFileModelConfig(_Section):
+    """A user's own trained Keras/HGQ2 model (``.keras`` file): evaluated, not trained."""
+
+    kind: Literal["keras_file"] = Field(description="Model family.")
+    path: Path = Field(description="The .keras file.")
+    calibrate: bool = Field(
+        True, description="Run HGQ2's trace_minmax on the training data (HGQ2 models only)."
+    )
+
+
+def _tag(key: str, default: str):
+    """Discriminator reading ``key`` (from a dict or a model), defaulting when it is absent."""
+
+    def pick(v: Any) -> str:
+        return v.get(key, default) if isinstance(v, dict) else getattr(v, key, default)
+
+    return Discriminator(pick)
+
+
+ModelConfig = Annotated[
+    Annotated[JetTransformerConfig, Tag("jet_transformer")]
+    | Annotated[KerasFileModelConfig, Tag("keras_file")],
+    _tag("kind", "jet_transformer"),
+]
+
+
+class HGQQuantConfig(_Section):
+    """HGQ2 quantization: initial bit widths and the EBOPs (resource) regularisation."""
+
+    framework: Literal["hgq2"] = Field("hgq2", description="Quantization-aware training library.")
+    weight_bits: int = Field(6, ge=1, le=16, description="Initial weight bits (trainable).")
+    activation_int_bits: int = Field(3, ge=0, le=16, description="Initial activation integer bits.")
+    activation_frac_bits: int = Field(4, ge=0, le=16, description="Initial activation fraction bits.")
+    beta_initial: float = Field(1e-7, ge=0, description="EBOPs regularisation strength at epoch 0.")
+    beta_final: float = Field(
+        3e-6, ge=0, description="EBOPs strength reached at the end (log schedule); 0 disables."
+    )
+
+
+class KerasTrainConfig(_Section):
+    """Training loop settings (float twin and QAT model use the same ones)."""
+
+    epochs: int = Field(60, ge=1, description="Maximum epochs.")
+    batch_size: int = Field(256, ge=1, description="Mini-batch size.")
+    learning_rate: float = Field(3e-3, gt=0, description="Adam learning rate (cosine decay).")
+    patience: int = Field(12, ge=1, description="Early stopping patience in epochs (val loss).")
+    seed: int = Field(1, ge=0, description="Seed of weight init and shuffling.")
+    train_float: bool = Field(True, description="Also train the float twin for comparison.")
+
+
+class RtlConfig(_Section):
+    """RTL generation (da4ml) and simulation (Verilator)."""
+
+    latency_cutoff: float = Field(
+        5.0, gt=0, description="da4ml pipelining: max adder depth (ns-like units) per stage."
+    )
+    max_samples: int | None = Field(None, ge=1, description="Simulate only this many test samples.")
+    verilator_threads: int = Field(0, ge=0, description="Build jobs for Verilator; 0 = all cores.")
+
+
+class SynthConfig(_Section):
+    """Resource estimation with Yosys (and the vendor tools when present)."""
+
+    yosys_timeout_s: float = Field(600, gt=0, description="Time budget for Yosys synthesis.")
+    use_vendor: Literal["auto", "never", "always"] = Field(
+        "auto", description="Run Vivado/Vitis when found (auto), never, or fail without (always)."
+    )
+
+
+class TargetConfig(_Section):
+    """The FPGA and the HLS conversion settings."""
+
+    part: str = Field("xcvu13p-flga2577-2-e", description="Xilinx part number.")
+    clock_ns: float = Field(5.0, gt=0, description="Clock period in ns.")
+    backend: Literal["Vitis", "Vivado"] = Field("Vitis", description="hls4ml back end.")
+    io_type: Literal["io_parallel"] = Field("io_parallel", description="hls4ml IO type.")
+    strategy: Literal["latency", "distributed_arithmetic"] = Field(
+        "latency", description="hls4ml strategy for the matrix products."
+    )
+    latency_budget_ns: float | None = Field(
+        100.0, gt=0, description="Latency budget the report checks against (None: no check)."
+    )
+    rtl: RtlConfig = Field(default_factory=RtlConfig, description="RTL settings.")
+    synth: SynthConfig = Field(default_factory=SynthConfig, description="Resource estimation.")
+
+
+DataConfig = Annotated[
+    Annotated[JetDataConfig, Tag("jets")]
+    | Annotated[ImageDataConfig, Tag("fashion_mnist")]
+    | Annotated[ImageDataConfig, Tag("digits")],
+    _tag("dataset", "jets"),
+]
+
+
+_UNION_TAGS = {"jet_transformer", "keras_file", "jets", "fashion_mnist", "digits"}
+
+
+class RunConfig(_Section):
+    """One run: what to build, how, and where its folder goes."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="Run name (folder under runs_dir).")
+    flow: Literal["keras_hls4ml"] = Field("keras_hls4ml", description="Which flow to run.")
+    runs_dir: Path = Field(Path("runs"), description="Parent folder of run folders.")
+    data: DataConfig = Field(default_factory=JetDataConfig, description="Dataset.")
+    model: ModelConfig = Field(default_factory=JetTransformerConfig, description="Model.")
+    quantization: HGQQuantConfig = Field(default_factory=HGQQuantConfig, description="QAT.")
+    train: KerasTrainConfig = Field(default_factory=KerasTrainConfig, description="Training.")
+    target: TargetConfig = Field(default_factory=TargetConfig, description="Hardware target.")
+
+    @property
+    def run_dir(self) -> Path:
+        return self.runs_dir / self.name
+
+    def section(self, dotted: str) -> Any:
+        """Return a (possibly nested) section, e.g. ``section("target.rtl")``."""
+        obj: Any = self
+        for part in dotted.split("."):
+            obj = getattr(obj, part)
+        return obj
+
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False)
+
+
+def config_from_dict(raw: dict[str, Any], base_dir: Path | None = None) -> RunConfig:
+    """Validate a config dictionary; relative paths are resolved against ``base_dir``.
+
+    Raises:
+        ConfigError: naming every bad key with its problem.
+    """
+    try:
+        cfg = RunConfig.model_validate(raw)
+    except ValidationError as e:
+        problems = []
+        for err in e.errors():
+            key = ".".join(str(p) for p in err["loc"] if p not in _UNION_TAGS) or "<top>"
+            problems.append(f"  {key}: {err['msg']}")
+        raise ConfigError("invalid run config:\n" + "\n".join(problems)) from None
+    return _resolve_paths(cfg, base_dir) if base_dir is not None else cfg
+
+
+def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> RunConfig:
+    """Read a YAML run config (optionally with dotted-key overrides such as ``{"train.epochs": 2}``).
+
+    Raises:
+        ConfigError: when the file is missing, is not YAML, or holds a bad key or value.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config file not found: {path}")
+    try:
+        raw = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{path} is not valid YAML: {e}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping of sections")
+    for dotted, value in (overrides or {}).items():
+        _set_dotted(raw, dotted, value)
+    return config_from_dict(raw, base_dir=path.resolve().parent)
+
+
+def _set_dotted(raw: dict[str, Any], dotted: str, value: Any) -> None:
+    *parents, leaf = dotted.split(".")
+    node = raw
+    for p in parents:
+        node = node.setdefault(p, {})
+        if not isinstance(node, dict):
+            raise ConfigError(f"cannot set '{dotted}': '{p}' is not a section")
+    node[leaf] = value
+
+
+def _resolve_paths(cfg: RunConfig, base: Path) -> RunConfig:
+    def absolute(p: Path | None) -> Path | None:
+        return None if p is None else (p if p.is_absolute() else (base / p).resolve())
+
+    data = cfg.data
+    if isinstance(data, JetDataConfig):
+        data = data.model_copy(update={"path": absolute(data.path), "cache_dir": absolute(data.cache_dir)})
+    model = cfg.model
+    if isinstance(model, KerasFileModelConfig):
+        model = model.model_copy(update={"path": absolute(model.path)})
+    return cfg.model_copy(update={"runs_dir": absolute(cfg.runs_dir), "data": data, "model": model})

@@ -1,0 +1,112 @@
+"""Every exception hwcodesign raises on purpose.
+
+`UserError`s are things the user can fix (a config key, a missing tool, an unsupported
+layer); the CLI prints them as one line without a traceback. `InternalError`s are our
+bugs or a tool misbehaving; they keep their traceback and, for tools, the log tail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+__all__ = [
+    "HwcodesignError",
+    "UserError",
+    "ConfigError",
+    "UnsupportedLayerError",
+    "ToolNotFoundError",
+    "MissingDependencyError",
+    "DataNotFoundError",
+    "StepOrderError",
+    "InternalError",
+    "ToolError",
+    "BitExactnessError",
+]
+
+
+class HwcodesignError(Exception):
+    """Base class of every error raised on purpose by hwcodesign."""
+
+
+class UserError(HwcodesignError):
+    """Something the user can fix; the message says what and how."""
+
+
+class ConfigError(UserError):
+    """A run config is invalid (unknown key, wrong type, bad value)."""
+
+
+class UnsupportedLayerError(UserError):
+    """A model layer cannot be converted by the chosen back end."""
+
+    def __init__(
+        self,
+        layer_name: str,
+        layer_class: str,
+        index: int,
+        backend: str,
+        supported: Sequence[str],
+        hint: str = "",
+    ) -> None:
+        self.layer_name, self.layer_class, self.index = layer_name, layer_class, index
+        self.backend, self.supported = backend, list(supported)
+        msg = (
+            f"layer {index} '{layer_name}' ({layer_class}) is not supported by {backend}; "
+            f"supported: {', '.join(sorted(self.supported))}"
+        )
+        super().__init__(msg + (f"; {hint}" if hint else ""))
+
+
+class ToolNotFoundError(UserError):
+    """An external program a step needs is not installed."""
+
+    def __init__(self, tool: str, step: str, install: str, still_works: str = "") -> None:
+        self.tool, self.step = tool, step
+        msg = f"step '{step}' needs {tool}, which was not found; install: {install}"
+        super().__init__(msg + (f". Without it: {still_works}" if still_works else ""))
+
+
+class MissingDependencyError(UserError):
+    """An optional Python package is not installed."""
+
+    def __init__(self, package: str, needed_for: str, install: str) -> None:
+        self.package = package
+        super().__init__(f"{needed_for} needs the Python package '{package}'; install: {install}")
+
+
+class DataNotFoundError(UserError):
+    """A data file or data generator is missing."""
+
+
+class StepOrderError(UserError):
+    """A step was asked to run before the steps it reads from."""
+
+
+class InternalError(HwcodesignError):
+    """A bug in hwcodesign or a tool failing in a way the user cannot fix by config."""
+
+
+class ToolError(InternalError):
+    """An external tool exited with an error; carries the command, cwd and log tail."""
+
+    def __init__(
+        self, tool: str, command: Sequence[str], cwd: Path | str, returncode: int, log_tail: str,
+        log_file: Path | None = None,
+    ) -> None:
+        self.tool, self.command, self.cwd = tool, list(command), Path(cwd)
+        self.returncode, self.log_tail, self.log_file = returncode, log_tail, log_file
+        where = f" (full log: {log_file})" if log_file else ""
+        super().__init__(
+            f"{tool} failed with exit code {returncode}{where}\n"
+            f"  command: {' '.join(map(str, command))}\n  cwd: {cwd}\n"
+            f"  last lines:\n{_indent(log_tail)}"
+        )
+
+
+class BitExactnessError(InternalError):
+    """Two implementations that must agree bit for bit do not."""
+
+
+def _indent(text: str, prefix: str = "    ") -> str:
+    return "\n".join(prefix + line for line in text.splitlines())

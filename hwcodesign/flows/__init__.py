@@ -1,0 +1,194 @@
+"""Flows are ordered lists of step names; ``run_flow`` executes one on a run folder.
+
+A step is skipped when its last successful record has the same inputs hash (config
+sections it depends on + the output hashes of the steps it reads) and its folder exists.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from ..config import RunConfig
+from ..errors import ConfigError, StepOrderError, UserError
+from ..records import StepRecord
+from ..run import Run, hash_folder, hash_json
+from ..steps import StepSpec, get_step
+
+__all__ = ["FLOWS", "get_flow", "run_flow", "StepEvent", "RunExistsError", "plan_steps"]
+
+log = logging.getLogger(__name__)
+
+FLOWS: dict[str, tuple[str, ...]] = {
+    "keras_hls4ml": ("data", "train", "convert", "report"),
+}
+
+
+class RunExistsError(UserError):
+    """The run folder holds a run made with a different config."""
+
+
+@dataclass(frozen=True)
+class StepEvent:
+    step: str
+    state: Literal["start", "cached", "done", "failed"]
+    record: StepRecord | None = None
+    error: BaseException | None = None
+
+
+def get_flow(name: str) -> tuple[str, ...]:
+    try:
+        return FLOWS[name]
+    except KeyError:
+        raise ConfigError(f"unknown flow '{name}'; known: {', '.join(FLOWS)}") from None
+
+
+def plan_steps(flow: tuple[str, ...], until: str | None = None, only: str | None = None) -> list[str]:
+    """The steps to visit: the whole flow, up to ``until``, or just ``only``."""
+    for name in (until, only):
+        if name is not None and name not in flow:
+            get_step(name)  # unknown anywhere -> lists the known steps
+            raise ConfigError(f"step '{name}' is not part of this flow; its steps: {', '.join(flow)}")
+    if only is not None:
+        return [only]
+    if until is not None:
+        return list(flow[: flow.index(until) + 1])
+    return list(flow)
+
+
+def run_flow(
+    config: RunConfig,
+    until: str | None = None,
+    only: str | None = None,
+    force: bool = False,
+    overwrite: bool = False,
+    on_event: Callable[[StepEvent], None] | None = None,
+    on_progress: Callable[[str, int, int], None] | None = None,
+) -> Run:
+    """Run the config's flow (or part of it) and return the run.
+
+    Args:
+        config: the run config.
+        until: stop after this step.
+        only: run just this step (its inputs must exist already).
+        force: re-run the selected steps even when their inputs are unchanged.
+        overwrite: allow replacing a run folder made with a different config.
+        on_event: called when a step starts, is cached, finishes or fails.
+        on_progress: passed to steps for their long loops: (what, done, total).
+
+    Raises:
+        RunExistsError: the folder holds a run with another config and overwrite is False.
+        UserError / InternalError: from the steps, after their failure is recorded.
+    """
+    run = Run(config)
+    run.on_progress = on_progress
+    _guard_existing(run, overwrite)
+    run.write_config()
+    flow = get_flow(config.flow)
+    emit = on_event or (lambda e: None)
+    for name in plan_steps(flow, until, only):
+        spec = get_step(name)
+        inputs_hash = _inputs_hash(run, spec, flow)
+        old = run.record(name)
+        if (not force and old is not None and old.status == "ok"
+                and old.inputs_hash == inputs_hash and (run.root / spec.folder).is_dir()):
+            emit(StepEvent(name, "cached", old))
+            continue
+        emit(StepEvent(name, "start"))
+        try:
+            record = _execute(run, spec, inputs_hash)
+        except BaseException as e:
+            emit(StepEvent(name, "failed", run.record(name), e))
+            raise
+        emit(StepEvent(name, "done", record))
+    return run
+
+
+def _guard_existing(run: Run, overwrite: bool) -> None:
+    stored = run.stored_config()
+    if stored is None or overwrite:
+        return
+    new = run.config.model_dump(mode="json")
+    changed = sorted(_diff(stored, new))
+    if changed:
+        shown = ", ".join(changed[:6]) + (" ..." if len(changed) > 6 else "")
+        raise RunExistsError(
+            f"{run.root} holds a run made with a different config (changed: {shown}); "
+            f"choose another name, or pass --overwrite to replace its outdated steps"
+        )
+
+
+def _diff(a, b, prefix: str = "") -> list[str]:
+    if isinstance(a, dict) and isinstance(b, dict):
+        keys = set(a) | set(b)
+        return [d for k in keys for d in _diff(a.get(k), b.get(k), f"{prefix}{k}.")]
+    return [prefix.rstrip(".")] if a != b else []
+
+
+def _upstream(spec: StepSpec, flow: tuple[str, ...]) -> list[str]:
+    if spec.needs == ("*",):
+        return list(flow[: flow.index(spec.name)])
+    return list(spec.needs)
+
+
+def _inputs_hash(run: Run, spec: StepSpec, flow: tuple[str, ...]) -> str:
+    upstream = {}
+    for name in _upstream(spec, flow):
+        rec = run.record(name)
+        if rec is None or rec.status != "ok":
+            raise StepOrderError(
+                f"step '{spec.name}' reads the output of step '{name}', which has not run "
+                f"successfully in {run.root}; run the flow up to '{name}' first"
+            )
+        upstream[name] = rec.outputs_hash
+    cfg = {key: _dump(run.config.section(key)) for key in spec.config_keys}
+    return hash_json({"step": spec.name, "version": spec.version, "config": cfg, "up": upstream})
+
+
+def _dump(v):
+    return v.model_dump(mode="json") if hasattr(v, "model_dump") else v
+
+
+def _execute(run: Run, spec: StepSpec, inputs_hash: str) -> StepRecord:
+    func = spec.load()
+    run.forget(spec.name)
+    started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    t0 = time.perf_counter()
+    handler = _attach_log(run, spec.name)
+    try:
+        with run.staging(spec.folder) as out:
+            result = func(run, out)
+    except BaseException as e:
+        record = StepRecord(step=spec.name, status="failed", seconds=time.perf_counter() - t0,
+                            started_at=started, inputs_hash=inputs_hash,
+                            message=f"{type(e).__name__}: {e}"[:2000])
+        run.write_record(record)
+        raise
+    finally:
+        logging.getLogger("hwcodesign").removeHandler(handler)
+        handler.close()
+    record = StepRecord(
+        step=spec.name, status="ok", seconds=round(time.perf_counter() - t0, 3), started_at=started,
+        inputs_hash=inputs_hash, outputs_hash=hash_folder(run.root / spec.folder),
+        tools=result.tools, metrics=result.metrics, info=result.info, message=result.message,
+    )
+    run.write_record(record)
+    log.info("step %s done in %.1f s", spec.name, record.seconds)
+    return record
+
+
+def _attach_log(run: Run, step: str) -> logging.Handler:
+    path = run.root / "steps" / f"{step}.log"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, mode="w")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setLevel(logging.INFO)
+    ours = logging.getLogger("hwcodesign")
+    ours.addHandler(handler)
+    if ours.level == logging.NOTSET or ours.level > logging.INFO:
+        ours.setLevel(logging.INFO)
+    return handler

@@ -1,0 +1,54 @@
+"""The report schema: ``report/report.json`` is the single source of truth for numbers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..records import Metric
+
+__all__ = ["Report", "StepSummary", "SCHEMA_VERSION"]
+
+SCHEMA_VERSION = 1
+
+
+class StepSummary(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    step: str
+    status: str
+    seconds: float
+    started_at: str
+    tools: dict[str, str] = Field(default_factory=dict)
+    message: str = ""
+
+
+class Report(BaseModel):
+    """Everything a run measured. Every number is a Metric carrying its source."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    schema_version: int = SCHEMA_VERSION
+    run: dict[str, Any] = Field(description="name, flow, folder, created")
+    config: dict[str, Any]
+    data: dict[str, Any] = Field(default_factory=dict, description="source, classes, counts")
+    accuracy: dict[str, Metric] = Field(
+        default_factory=dict, description="float / quantized / emulated / rtl test accuracy"
+    )
+    auc: dict[str, dict[str, float]] = Field(
+        default_factory=dict, description="model -> class -> one-vs-rest ROC AUC"
+    )
+    bit_exactness: dict[str, Metric] = Field(
+        default_factory=dict, description="fraction of test samples with identical outputs"
+    )
+    model: dict[str, Metric] = Field(default_factory=dict, description="EBOPs, parameters")
+    latency: dict[str, Any] = Field(default_factory=dict, description="cycles, ns, II, budget")
+    resources: dict[str, Any] = Field(default_factory=dict, description="LUT/FF/DSP/BRAM per source")
+    layers: list[dict[str, Any]] = Field(default_factory=list, description="per-layer table")
+    steps: list[StepSummary] = Field(default_factory=list)
+    tools: dict[str, str] = Field(default_factory=dict)
+    metrics: dict[str, dict[str, Metric]] = Field(
+        default_factory=dict, description="every metric of every step, by step"
+    )
+    notes: list[str] = Field(default_factory=list, description="what is missing and why")

@@ -1,0 +1,102 @@
+"""Keras training: the float twin and HGQ2 quantization-aware training with EBOPs control."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..config import HGQQuantConfig, KerasTrainConfig
+from ..data.splits import SplitDataset
+
+if TYPE_CHECKING:
+    import keras
+
+__all__ = ["fit_keras", "calibrate_hgq", "model_ebops", "EpochCallback"]
+
+log = logging.getLogger(__name__)
+
+#: on_epoch(epoch, total_epochs, logs) is called after every epoch (for progress bars).
+EpochCallback = Callable[[int, int, dict], None]
+
+
+def fit_keras(
+    model: keras.Model,
+    data: SplitDataset,
+    cfg: KerasTrainConfig,
+    quant: HGQQuantConfig | None = None,
+    on_epoch: EpochCallback | None = None,
+) -> dict[str, list[float]]:
+    """Train with Adam + cosine decay and early stopping on validation accuracy.
+
+    For HGQ2 models (``quant`` given) the EBOPs regularisation strength follows a log
+    schedule from ``beta_initial`` to ``beta_final`` and EBOPs are logged each epoch.
+    The best weights (validation accuracy) are restored. Returns the history.
+    """
+    import keras
+
+    keras.utils.set_random_seed(cfg.seed)
+    steps = int(np.ceil(len(data.y_train) / cfg.batch_size)) * cfg.epochs
+    schedule = keras.optimizers.schedules.CosineDecay(cfg.learning_rate, steps, alpha=0.05)
+    model.compile(
+        optimizer=keras.optimizers.Adam(schedule),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
+    callbacks: list = [
+        keras.callbacks.EarlyStopping(
+            monitor="val_accuracy", patience=cfg.patience, restore_best_weights=True, mode="max"
+        )
+    ]
+    if quant is not None:
+        from hgq.utils.sugar import BetaScheduler, FreeEBOPs, PieceWiseSchedule
+
+        callbacks.append(FreeEBOPs())
+        if quant.beta_final > 0 and quant.beta_initial > 0:
+            sched = PieceWiseSchedule(
+                [(0, quant.beta_initial, "log"), (cfg.epochs, quant.beta_final, "constant")]
+            )
+            callbacks.append(BetaScheduler(sched))
+    if on_epoch is not None:
+        callbacks.append(_EpochReporter(on_epoch, cfg.epochs))
+    hist = model.fit(
+        data.x_train, data.y_train, validation_data=(data.x_val, data.y_val),
+        epochs=cfg.epochs, batch_size=cfg.batch_size, callbacks=callbacks, verbose=0,
+        shuffle=True,
+    )
+    return {k: [float(v) for v in vals] for k, vals in hist.history.items()}
+
+
+def calibrate_hgq(model: keras.Model, x: np.ndarray) -> int:
+    """Set the integer bits of WRAP quantizers from the data range (needed for bit-exact
+    hardware) and return the model's exact EBOPs afterwards."""
+    from hgq.utils import trace_minmax
+
+    return int(trace_minmax(model, x, batch_size=1024, verbose=0))
+
+
+def model_ebops(model: keras.Model) -> int:
+    """Sum of the current EBOPs of all HGQ2 layers."""
+    from hgq.layers import QLayerBase
+    from keras import ops
+
+    return int(sum(
+        float(ops.convert_to_numpy(layer._ebops))
+        for layer in model._flatten_layers()
+        if isinstance(layer, QLayerBase) and layer.enable_ebops
+    ))
+
+
+class _EpochReporter:
+    """Adapter from a Keras callback to a plain function."""
+
+    def __new__(cls, fn: EpochCallback, total: int):
+        import keras
+
+        class Reporter(keras.callbacks.Callback):
+            def on_epoch_end(self, epoch, logs=None):
+                fn(epoch + 1, total, dict(logs or {}))
+
+        return Reporter()

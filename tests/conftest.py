@@ -1,0 +1,77 @@
+"""Shared fixtures: seeded RNGs, a fresh run folder per test, and the tiny jet run."""
+
+from __future__ import annotations
+
+import os
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+
+@pytest.fixture(autouse=True)
+def _seed_everything():
+    random.seed(1234)
+    np.random.seed(1234)
+    yield
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(1234)
+
+
+@pytest.fixture
+def tiny_config_dict(tmp_path: Path) -> dict:
+    """The tiny jet tagger config, with its run folder under tmp_path."""
+    import yaml
+
+    raw = yaml.safe_load((REPO / "configs" / "jet_tagger_tiny.yaml").read_text())
+    raw["runs_dir"] = str(tmp_path / "runs")
+    return raw
+
+
+@pytest.fixture(scope="session")
+def tiny_notebook(tmp_path_factory):
+    """Execute notebooks/01_jet_tagger.ipynb (the tiny jet tagger, every step, for real).
+
+    This is the suite's one end-to-end run; the report tests read the run it leaves.
+    Returns (executed notebook, run folder).
+    """
+    import nbformat
+    from nbclient import NotebookClient
+
+    runs = tmp_path_factory.mktemp("nb") / "runs"
+    nb = nbformat.read(REPO / "notebooks" / "01_jet_tagger.ipynb", as_version=4)
+    old = os.environ.get("HWCODESIGN_RUNS_DIR")
+    os.environ["HWCODESIGN_RUNS_DIR"] = str(runs)
+    try:
+        NotebookClient(nb, timeout=900, kernel_name="python3",
+                       resources={"metadata": {"path": str(REPO / "notebooks")}}).execute()
+    finally:
+        if old is None:
+            del os.environ["HWCODESIGN_RUNS_DIR"]
+        else:
+            os.environ["HWCODESIGN_RUNS_DIR"] = old
+    return nb, runs / "jet_tagger_tiny"
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tiny_notebook):
+    from hwcodesign.run import Run
+
+    return Run.open(tiny_notebook[1])
+
+
+def mismatch_message(a: np.ndarray, b: np.ndarray, what: str) -> str:
+    """Count, fraction and a few samples of mismatching rows, for assert messages."""
+    a2, b2 = a.reshape(len(a), -1), b.reshape(len(b), -1)
+    bad = np.flatnonzero(np.any(a2 != b2, axis=1))
+    rows = "; ".join(f"#{i}: {a2[i][:6]} vs {b2[i][:6]}" for i in bad[:3])
+    return f"{what}: {len(bad)} of {len(a2)} differ ({len(bad) / max(1, len(a2)):.2%}); {rows}"
