@@ -18,8 +18,12 @@ from rich.table import Table
 from .config import load_config
 from .errors import UserError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="Quantization-aware transformers to FPGAs, with measured numbers.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Quantization-aware transformers to FPGAs, with measured numbers.",
+)
 console = Console(stderr=True)
 
 
@@ -47,9 +51,15 @@ def run(
     from .flows import RunExistsError, StepEvent, run_flow
 
     cfg = load_config(config, _parse_set(set_))
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=console, transient=True) as progress:
+    _console_logging()
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
         tasks: dict[str, int] = {}
 
         def on_progress(what: str, done: int, total: int) -> None:
@@ -68,22 +78,52 @@ def run(
                 console.print(f"[red]✗ {e.step} failed[/]")
 
         try:
-            result = run_flow(cfg, until=until, only=only, force=force, overwrite=overwrite,
-                              on_event=on_event, on_progress=on_progress)
+            result = run_flow(
+                cfg,
+                until=until,
+                only=only,
+                force=force,
+                overwrite=overwrite,
+                on_event=on_event,
+                on_progress=on_progress,
+            )
         except RunExistsError as e:
             progress.stop()
             if not (yes or (sys.stdin.isatty() and typer.confirm(f"{e}\nReplace it?"))):
                 raise
-            result = run_flow(cfg, until=until, only=only, force=force, overwrite=True,
-                              on_event=on_event, on_progress=on_progress)
+            result = run_flow(
+                cfg,
+                until=until,
+                only=only,
+                force=force,
+                overwrite=True,
+                on_event=on_event,
+                on_progress=on_progress,
+            )
     report = result.root / "report" / "report.json"
     if report.is_file():
         console.print(f"report: {report} and {report.with_name('index.html')}")
 
 
+def _console_logging() -> None:
+    """Warnings on the terminal; the full INFO log goes to runs/<name>/steps/<step>.log."""
+    handler = logging.StreamHandler()
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    logging.getLogger().addHandler(handler)
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
+
+
 def _brief(record) -> str:
-    keys = ("accuracy_float", "accuracy_quantized", "bit_exact_fraction", "accuracy_emulated",
-            "latency_cycles", "latency_ns", "n_test")
+    keys = (
+        "accuracy_float",
+        "accuracy_quantized",
+        "bit_exact_fraction",
+        "accuracy_emulated",
+        "latency_cycles",
+        "latency_ns",
+        "n_test",
+    )
     parts = []
     for k in keys:
         m = record.metrics.get(k)
@@ -117,8 +157,7 @@ def report(run_dir: Annotated[Path, typer.Argument(help="A run folder (runs/<nam
     from .run import Run
 
     r = Run.open(run_dir)
-    run_flow(r.config.model_copy(update={"runs_dir": run_dir.resolve().parent}), only="report",
-             force=True)
+    run_flow(r.config.model_copy(update={"runs_dir": run_dir.resolve().parent}), only="report", force=True)
     console.print(f"report: {run_dir / 'report' / 'index.html'}")
 
 
@@ -138,7 +177,11 @@ def show(run_dir: Annotated[Path, typer.Argument(help="A run folder (runs/<name>
         for key, m in rep.get(section, {}).items():
             if isinstance(m, dict) and "value" in m:
                 val = m["value"]
-                shown = f"{100 * val:.3f}%" if m.get("unit") == "fraction" and val is not None else f"{val} {m.get('unit', '')}"
+                shown = (
+                    f"{100 * val:.3f}%"
+                    if m.get("unit") == "fraction" and val is not None
+                    else f"{val} {m.get('unit', '')}"
+                )
                 table.add_row(section, key, shown, m.get("source", ""))
     Console().print(table)
     for note in rep.get("notes", []):

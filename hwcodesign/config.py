@@ -158,6 +158,12 @@ class RtlConfig(_Section):
     )
     max_samples: int | None = Field(None, ge=1, description="Simulate only this many test samples.")
     verilator_threads: int = Field(0, ge=0, description="Build jobs for Verilator; 0 = all cores.")
+    cxx_opt: Literal["-O0", "-O1", "-O2", "-Os"] = Field(
+        "-O0", description="C++ optimisation of the Verilator model (build time vs sim speed)."
+    )
+    flatten_operators: bool = Field(
+        True, description="Simulate da4ml's operator instances as plain assigns (faster build)."
+    )
 
 
 class SynthConfig(_Section):

@@ -91,7 +91,12 @@ class ToolError(InternalError):
     """An external tool exited with an error; carries the command, cwd and log tail."""
 
     def __init__(
-        self, tool: str, command: Sequence[str], cwd: Path | str, returncode: int, log_tail: str,
+        self,
+        tool: str,
+        command: Sequence[str],
+        cwd: Path | str,
+        returncode: int,
+        log_tail: str,
         log_file: Path | None = None,
     ) -> None:
         self.tool, self.command, self.cwd = tool, list(command), Path(cwd)

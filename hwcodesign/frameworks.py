@@ -51,8 +51,7 @@ def register_hgq2_paths() -> None:
 
     moved = {
         "hgq.layers.multi_head_attention.QMultiHeadAttention": "hgq.layers.attn.mha.QMultiHeadAttention",
-        "hgq.layers.linformer_attention.QLinformerAttention":
-            "hgq.layers.attn.linformer.QLinformerAttention",
+        "hgq.layers.linformer_attention.QLinformerAttention": "hgq.layers.attn.linformer.QLinformerAttention",
     }
     for old, new in moved.items():
         if old in registry and new not in registry:

@@ -60,16 +60,16 @@ class Run:
 
     @contextmanager
     def staging(self, folder: str) -> Iterator[Path]:
-        """Yield an empty temp folder; on success it replaces ``folder``, on error it is removed."""
+        """Yield an empty temp folder ``.<folder>.tmp``; on success it replaces ``folder``.
+
+        On error it is left in place (its logs help debugging) and never counts as output;
+        the next attempt starts from an empty one.
+        """
         final = self.root / folder
         tmp = self.root / f".{folder}.tmp"
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
-        try:
-            yield tmp
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+        yield tmp
         old = self.root / f".{folder}.old"
         shutil.rmtree(old, ignore_errors=True)
         if final.exists():

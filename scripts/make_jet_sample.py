@@ -20,10 +20,14 @@ if __name__ == "__main__":
     ap.add_argument("--seed", type=int, default=2026)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        cfg = JetDataConfig(source="pythia", jets_per_class=args.per_class, seed=args.seed,
-                            cache_dir=Path(tmp))
-        generate_jets(cfg, lambda d, n: print(f"\rchunk {d}/{n}", end="", flush=True),
-                      settings=GeneratorSettings(max_constituents=32))
+        cfg = JetDataConfig(
+            source="pythia", jets_per_class=args.per_class, seed=args.seed, cache_dir=Path(tmp)
+        )
+        generate_jets(
+            cfg,
+            lambda d, n: print(f"\rchunk {d}/{n}", end="", flush=True),
+            settings=GeneratorSettings(max_constituents=32),
+        )
         (made,) = Path(tmp).glob("*.npz")
         SAMPLE_FILE.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(made, SAMPLE_FILE)

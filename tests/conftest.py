@@ -52,8 +52,9 @@ def tiny_notebook(tmp_path_factory):
     old = os.environ.get("HWCODESIGN_RUNS_DIR")
     os.environ["HWCODESIGN_RUNS_DIR"] = str(runs)
     try:
-        NotebookClient(nb, timeout=900, kernel_name="python3",
-                       resources={"metadata": {"path": str(REPO / "notebooks")}}).execute()
+        NotebookClient(
+            nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(REPO / "notebooks")}}
+        ).execute()
     finally:
         if old is None:
             del os.environ["HWCODESIGN_RUNS_DIR"]

@@ -38,8 +38,9 @@ def test_paths_resolve_against_the_config_file(tmp_path):
     sub = tmp_path / "cfgs"
     sub.mkdir()
     p = sub / "c.yaml"
-    p.write_text("name: x\nruns_dir: ../out\ndata:\n  dataset: jets\n  source: hls4ml_zenodo\n"
-                 "  path: data/jets.h5\n")
+    p.write_text(
+        "name: x\nruns_dir: ../out\ndata:\n  dataset: jets\n  source: hls4ml_zenodo\n  path: data/jets.h5\n"
+    )
     cfg = load_config(p)
     assert cfg.runs_dir == (tmp_path / "out").resolve()
     assert isinstance(cfg.data, JetDataConfig)

@@ -4,25 +4,25 @@ The checks recompute the report's numbers from the raw outputs (independent refe
 import json
 
 import numpy as np
-
 from conftest import mismatch_message
 
 
 def test_notebook_ran_every_cell(tiny_notebook):
     nb, _ = tiny_notebook
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
-              if o.output_type == "error"]
+    errors = [
+        o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.output_type == "error"
+    ]
     assert not errors
-    text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"
-                   for o in c.get("outputs", []))
+    text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
     assert "100.00% of 500 test jets give identical outputs" in text
 
 
 def test_emulation_is_bit_exact_on_the_whole_test_set(tiny_run):
     emu = np.load(tiny_run.root / "hls" / "emulation.npz")
     assert len(emu["labels"]) == 500
-    assert np.array_equal(emu["hls"], emu["keras"]), mismatch_message(emu["hls"], emu["keras"],
-                                                                        "hls4ml vs Keras")
+    assert np.array_equal(emu["hls"], emu["keras"]), mismatch_message(
+        emu["hls"], emu["keras"], "hls4ml vs Keras"
+    )
     report = json.loads((tiny_run.root / "report" / "report.json").read_text())
     m = report["bit_exactness"]["hls4ml_vs_keras"]
     assert m["value"] == 1.0 and m["n"] == 500 and "hls4ml" in m["source"]

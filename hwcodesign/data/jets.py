@@ -39,12 +39,31 @@ log = logging.getLogger(__name__)
 
 SAMPLE_FILE = Path(__file__).parent / "samples" / "pythia_jets_sample.npz"
 OPENML_FEATURES = (
-    "zlogz", "c1_b0_mmdt", "c1_b1_mmdt", "c1_b2_mmdt", "c2_b1_mmdt", "c2_b2_mmdt",
-    "d2_b1_mmdt", "d2_b2_mmdt", "d2_a1_b1_mmdt", "d2_a1_b2_mmdt", "m2_b1_mmdt",
-    "m2_b2_mmdt", "n2_b1_mmdt", "n2_b2_mmdt", "mass_mmdt", "multiplicity",
+    "zlogz",
+    "c1_b0_mmdt",
+    "c1_b1_mmdt",
+    "c1_b2_mmdt",
+    "c2_b1_mmdt",
+    "c2_b2_mmdt",
+    "d2_b1_mmdt",
+    "d2_b2_mmdt",
+    "d2_a1_b1_mmdt",
+    "d2_a1_b2_mmdt",
+    "m2_b1_mmdt",
+    "m2_b2_mmdt",
+    "n2_b1_mmdt",
+    "n2_b2_mmdt",
+    "mass_mmdt",
+    "multiplicity",
 )
-_ZENODO_COLUMNS = {"pt": "j1_pt", "e": "j1_e", "ptrel": "j1_ptrel", "erel": "j1_erel",
-                   "deta": "j1_etarel", "dphi": "j1_phirel"}
+_ZENODO_COLUMNS = {
+    "pt": "j1_pt",
+    "e": "j1_e",
+    "ptrel": "j1_ptrel",
+    "erel": "j1_erel",
+    "deta": "j1_etarel",
+    "dphi": "j1_phirel",
+}
 _CACHE_VERSION = 1
 
 
@@ -58,9 +77,15 @@ def jet_features(kin: np.ndarray, features: tuple[str, ...]) -> np.ndarray:
         return np.where(real, np.log(np.where(real, v, 1.0)), 0.0)
 
     table = {
-        "ptrel": col["ptrel"], "erel": col["erel"], "deta": col["deta"], "dphi": col["dphi"],
-        "dr": np.hypot(col["deta"], col["dphi"]), "logpt": log(col["pt"]), "loge": log(col["e"]),
-        "logptrel": log(col["ptrel"]), "logerel": log(col["erel"]),
+        "ptrel": col["ptrel"],
+        "erel": col["erel"],
+        "deta": col["deta"],
+        "dphi": col["dphi"],
+        "dr": np.hypot(col["deta"], col["dphi"]),
+        "logpt": log(col["pt"]),
+        "loge": log(col["e"]),
+        "logptrel": log(col["ptrel"]),
+        "logerel": log(col["erel"]),
     }
     unknown = [f for f in features if f not in table]
     if unknown:
@@ -98,8 +123,7 @@ def load_jets(cfg: JetDataConfig, on_progress: Callable[[int, int], None] | None
     x = jet_features(kin[:, : cfg.n_particles], cfg.features)
     split = stratified_split(x, labels, cfg.val_fraction, cfg.test_fraction, cfg.seed)
     split = split.standardised(mask_axis=-1)
-    meta = {**meta, "source": cfg.source, "features": list(cfg.features),
-            "n_particles": cfg.n_particles}
+    meta = {**meta, "source": cfg.source, "features": list(cfg.features), "n_particles": cfg.n_particles}
     return split.with_meta(classes=list(CLASSES), **meta)
 
 
@@ -156,8 +180,7 @@ def generate_jets(
     plan = pythia.chunk_plan(cfg.jets_per_class, cfg.seed, settings)
     log.info("generating %d jets per class with Pythia8 on %d processes", cfg.jets_per_class, workers)
     kins, labels, jets, events = [], [], [], {c: 0 for c in CLASSES}
-    for (cls, _, _), res in zip(plan, pythia.run_chunks(plan, settings, workers, on_progress),
-                                strict=True):
+    for (cls, _, _), res in zip(plan, pythia.run_chunks(plan, settings, workers, on_progress), strict=True):
         kins.append(res["kin"])
         jets.append(res["jet"])
         labels.append(np.full(len(res["kin"]), CLASSES.index(cls), np.int8))
@@ -175,13 +198,19 @@ def generate_jets(
     return np.concatenate(kins), np.concatenate(labels), meta
 
 
-def save_pythia_file(path: Path, kin: np.ndarray, labels: np.ndarray, jets: np.ndarray,
-                     meta: dict) -> None:
+def save_pythia_file(path: Path, kin: np.ndarray, labels: np.ndarray, jets: np.ndarray, meta: dict) -> None:
     """Write jets and their manifest (``<name>.json`` next to the ``.npz``), atomically."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.stem}.tmp.npz")
-    np.savez_compressed(tmp, kin=kin, labels=labels, jets=jets, classes=np.array(CLASSES),
-                        kin_columns=np.array(KIN_COLUMNS), jet_columns=np.array(pythia.JET_COLUMNS))
+    np.savez_compressed(
+        tmp,
+        kin=kin,
+        labels=labels,
+        jets=jets,
+        classes=np.array(CLASSES),
+        kin_columns=np.array(KIN_COLUMNS),
+        jet_columns=np.array(pythia.JET_COLUMNS),
+    )
     counts = {c: int((labels == i).sum()) for i, c in enumerate(CLASSES)}
     atomic_write_text(path.with_suffix(".json"), json.dumps({**meta, "counts": counts}, indent=2))
     tmp.replace(path)
@@ -233,8 +262,10 @@ def load_hls4ml_zenodo(path: Path) -> tuple[np.ndarray, np.ndarray, dict]:
         order = np.argsort(-kin[:, :, 0], axis=1, kind="stable")
         kins.append(np.take_along_axis(kin, order[..., None], axis=1))
         labels.append(np.argmax(onehot, axis=1))
-    meta = {"generator": "hls4ml LHC jet dataset (150 particles, Zenodo 3602260)",
-            "files": [str(f) for f in files]}
+    meta = {
+        "generator": "hls4ml LHC jet dataset (150 particles, Zenodo 3602260)",
+        "files": [str(f) for f in files],
+    }
     return np.concatenate(kins), np.concatenate(labels), meta
 
 

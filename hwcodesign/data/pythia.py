@@ -34,8 +34,7 @@ _PROCESS = {
     "g": ["HardQCD:all = on"],
     "q": ["HardQCD:all = on"],
     "W": ["WeakBosonAndParton:qqbar2Wg = on", "WeakBosonAndParton:qg2Wq = on"],
-    "Z": ["WeakBosonAndParton:qqbar2gmZg = on", "WeakBosonAndParton:qg2gmZq = on",
-          "WeakZ0:gmZmode = 2"],
+    "Z": ["WeakBosonAndParton:qqbar2gmZg = on", "WeakBosonAndParton:qg2gmZq = on", "WeakZ0:gmZmode = 2"],
     "t": ["Top:gg2ttbar = on", "Top:qqbar2ttbar = on"],
 }
 _HADRONIC = ["23:onMode = off", "23:onIfAny = 1 2 3 4 5", "24:onMode = off", "24:onIfAny = 1 2 3 4 5"]
@@ -140,8 +139,14 @@ def generate_chunk(cls: str, chunk_seed: int, n_jets: int, settings: GeneratorSe
                 continue
             consts = jet.constituents()
             kin[n_found] = _constituent_table(jet, consts, s.max_constituents)
-            jets[n_found] = (jet.pt(), jet.eta(), jet.phi_std(), jet.m(),
-                             _softdrop_mass(consts, ca_def, s.softdrop_zcut), len(consts))
+            jets[n_found] = (
+                jet.pt(),
+                jet.eta(),
+                jet.phi_std(),
+                jet.m(),
+                _softdrop_mass(consts, ca_def, s.softdrop_zcut),
+                len(consts),
+            )
             n_found += 1
     return {"kin": kin, "jet": jets, "events": n_events}
 

@@ -55,13 +55,23 @@ class SplitDataset:
             return out.astype(np.float32)
 
         norm = {"mean": mean.tolist(), "std": std.tolist()}
-        return replace(self, x_train=scale(self.x_train), x_val=scale(self.x_val),
-                       x_test=scale(self.x_test), meta={**self.meta, "standardisation": norm})
+        return replace(
+            self,
+            x_train=scale(self.x_train),
+            x_val=scale(self.x_val),
+            x_test=scale(self.x_test),
+            meta={**self.meta, "standardisation": norm},
+        )
 
     def save(self, path: Path) -> None:
         np.savez_compressed(
-            path, x_train=self.x_train, y_train=self.y_train, x_val=self.x_val,
-            y_val=self.y_val, x_test=self.x_test, y_test=self.y_test,
+            path,
+            x_train=self.x_train,
+            y_train=self.y_train,
+            x_val=self.x_val,
+            y_val=self.y_val,
+            x_test=self.x_test,
+            y_test=self.y_test,
             meta=np.array(json.dumps(self.meta)),
         )
 

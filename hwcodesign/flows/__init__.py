@@ -24,7 +24,7 @@ __all__ = ["FLOWS", "get_flow", "run_flow", "StepEvent", "RunExistsError", "plan
 log = logging.getLogger(__name__)
 
 FLOWS: dict[str, tuple[str, ...]] = {
-    "keras_hls4ml": ("data", "train", "convert", "report"),
+    "keras_hls4ml": ("data", "train", "convert", "rtl", "synth", "report"),
 }
 
 
@@ -94,8 +94,13 @@ def run_flow(
         spec = get_step(name)
         inputs_hash = _inputs_hash(run, spec, flow)
         old = run.record(name)
-        if (not force and old is not None and old.status == "ok"
-                and old.inputs_hash == inputs_hash and (run.root / spec.folder).is_dir()):
+        if (
+            not force
+            and old is not None
+            and old.status == "ok"
+            and old.inputs_hash == inputs_hash
+            and (run.root / spec.folder).is_dir()
+        ):
             emit(StepEvent(name, "cached", old))
             continue
         emit(StepEvent(name, "start"))
@@ -163,18 +168,30 @@ def _execute(run: Run, spec: StepSpec, inputs_hash: str) -> StepRecord:
         with run.staging(spec.folder) as out:
             result = func(run, out)
     except BaseException as e:
-        record = StepRecord(step=spec.name, status="failed", seconds=time.perf_counter() - t0,
-                            started_at=started, inputs_hash=inputs_hash,
-                            message=f"{type(e).__name__}: {e}"[:2000])
+        record = StepRecord(
+            step=spec.name,
+            status="failed",
+            seconds=time.perf_counter() - t0,
+            started_at=started,
+            inputs_hash=inputs_hash,
+            message=f"{type(e).__name__}: {e}"[:2000],
+        )
         run.write_record(record)
         raise
     finally:
         logging.getLogger("hwcodesign").removeHandler(handler)
         handler.close()
     record = StepRecord(
-        step=spec.name, status="ok", seconds=round(time.perf_counter() - t0, 3), started_at=started,
-        inputs_hash=inputs_hash, outputs_hash=hash_folder(run.root / spec.folder),
-        tools=result.tools, metrics=result.metrics, info=result.info, message=result.message,
+        step=spec.name,
+        status="ok",
+        seconds=round(time.perf_counter() - t0, 3),
+        started_at=started,
+        inputs_hash=inputs_hash,
+        outputs_hash=hash_folder(run.root / spec.folder),
+        tools=result.tools,
+        metrics=result.metrics,
+        info=result.info,
+        message=result.message,
     )
     run.write_record(record)
     log.info("step %s done in %.1f s", spec.name, record.seconds)

@@ -49,8 +49,9 @@ def build_jet_transformer(
 
     with (
         QuantizerConfigScope(place=("weight", "bias"), q_type="kbi", b0=quant.weight_bits),
-        QuantizerConfigScope(place="datalane", q_type="kif", i0=quant.activation_int_bits,
-                             f0=quant.activation_frac_bits),
+        QuantizerConfigScope(
+            place="datalane", q_type="kif", i0=quant.activation_int_bits, f0=quant.activation_frac_bits
+        ),
         LayerConfigScope(enable_ebops=True, beta0=quant.beta_initial),
     ):
         return _build(q, n_particles, n_features, n_classes, cfg, quantized=True)
@@ -79,8 +80,7 @@ def _build(mod, n: int, f: int, c: int, cfg: JetTransformerConfig, quantized: bo
     for b in range(cfg.num_blocks):
         a = L.mha(num_heads=h, key_dim=d // h, name=f"attn_{b}")(x, x)
         x = L.add(name=f"attn_res_{b}")([x, a])
-        y = L.einsum("bnd,de->bne", (n, cfg.ff_dim), bias_axes="e", activation="relu",
-                     name=f"ff_in_{b}")(x)
+        y = L.einsum("bnd,de->bne", (n, cfg.ff_dim), bias_axes="e", activation="relu", name=f"ff_in_{b}")(x)
         y = L.einsum("bne,ed->bnd", (n, d), bias_axes="d", name=f"ff_out_{b}")(y)
         x = L.add(name=f"ff_res_{b}")([x, y])
     pool = L.avg if cfg.pooling == "average" else L.max

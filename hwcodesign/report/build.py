@@ -52,17 +52,36 @@ def build_report(run: Run, steps: list[str]) -> Report:
         tools.update(rec.tools)
     data_manifest = _read_json(run.root / "data" / "manifest.json")
     report = Report(
-        run={"name": run.config.name, "flow": run.config.flow, "folder": str(run.root),
-             "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")},
+        run={
+            "name": run.config.name,
+            "flow": run.config.flow,
+            "folder": str(run.root),
+            "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        },
         config=run.config.model_dump(mode="json"),
-        data={k: data_manifest[k] for k in ("source", "generator", "classes", "counts", "features",
-                                             "n_particles", "input_shape") if k in data_manifest},
-        accuracy=sections["accuracy"], auc=auc, bit_exactness=sections["bit_exactness"],
+        data={
+            k: data_manifest[k]
+            for k in ("source", "generator", "classes", "counts", "features", "n_particles", "input_shape")
+            if k in data_manifest
+        },
+        accuracy=sections["accuracy"],
+        auc=auc,
+        bit_exactness=sections["bit_exactness"],
         model=sections["model"],
-        latency=_section(records, "latency"), resources=_section(records, "resources"),
-        layers=records["rtl"].info.get("layers", []) if "rtl" in records else [],
-        steps=[StepSummary(step=r.step, status=r.status, seconds=r.seconds, started_at=r.started_at,
-                           tools=r.tools, message=r.message) for r in records.values()],
+        latency=_section(records, "latency"),
+        resources=_section(records, "resources"),
+        layers=[row for rec in records.values() for row in rec.info.get("layers", [])],
+        steps=[
+            StepSummary(
+                step=r.step,
+                status=r.status,
+                seconds=r.seconds,
+                started_at=r.started_at,
+                tools=r.tools,
+                message=r.message,
+            )
+            for r in records.values()
+        ],
         tools=tools,
         metrics={s: dict(r.metrics) for s, r in records.items()},
         notes=_notes(records, sections),

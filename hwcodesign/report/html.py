@@ -22,8 +22,12 @@ def render_html(report: Report, train_summary: dict) -> str:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(_TEMPLATES), autoescape=True)
     classes = train_summary.get("classes") or report.data.get("classes", [])
     return env.get_template("report.html.j2").render(
-        r=report, classes=classes, plots=_plots(report, train_summary, classes),
-        config_yaml=yaml.safe_dump(report.config, sort_keys=False), pct=_pct, fmt=_fmt,
+        r=report,
+        classes=classes,
+        plots=_plots(report, train_summary, classes),
+        config_yaml=yaml.safe_dump(report.config, sort_keys=False),
+        pct=_pct,
+        fmt=_fmt,
     )
 
 
@@ -31,32 +35,42 @@ def _plots(report: Report, summary: dict, classes: list[str]) -> dict[str, list[
     def b64(png: bytes) -> str:
         return base64.b64encode(png).decode()
 
-    out: dict[str, list[tuple[str, str]]] = {"accuracy": [], "model": [], "steps": [],
-                                             "resources": []}
+    out: dict[str, list[tuple[str, str]]] = {"accuracy": [], "model": [], "steps": [], "resources": []}
     models = [m for m in ("float", "quantized") if m in summary]
     if models:
         rocs = {m: summary[m]["roc"] for m in models}
-        out["accuracy"].append(("ROC curves per class (one-vs-rest); dashed: float twin",
-                                b64(plots.roc_plot(rocs, {m: summary[m]["auc"] for m in models}))))
+        out["accuracy"].append(
+            (
+                "ROC curves per class (one-vs-rest); dashed: float twin",
+                b64(plots.roc_plot(rocs, {m: summary[m]["auc"] for m in models})),
+            )
+        )
     if "quantized" in summary:
-        out["accuracy"].append(("Confusion matrix of the quantized model (rows normalised)",
-                                b64(plots.confusion_plot(summary["quantized"]["confusion"], classes,
-                                                         "quantized model"))))
+        out["accuracy"].append(
+            (
+                "Confusion matrix of the quantized model (rows normalised)",
+                b64(plots.confusion_plot(summary["quantized"]["confusion"], classes, "quantized model")),
+            )
+        )
     acc = {k: m.value for k, m in report.accuracy.items() if m.value is not None}
     if acc:
-        out["accuracy"].append(("Test accuracy: float vs quantized vs emulated hardware",
-                                b64(plots.accuracy_plot(acc))))
+        out["accuracy"].append(
+            ("Test accuracy: float vs quantized vs emulated hardware", b64(plots.accuracy_plot(acc)))
+        )
     hist = {m: summary[m].get("history", {}) for m in models if summary[m].get("history")}
     if hist:
-        out["model"].append(("Training: validation accuracy and EBOPs per epoch",
-                             b64(plots.history_plot(hist))))
+        out["model"].append(
+            ("Training: validation accuracy and EBOPs per epoch", b64(plots.history_plot(hist)))
+        )
     if report.steps:
-        out["steps"].append(("Wall time per step",
-                             b64(plots.timing_plot({s.step: s.seconds for s in report.steps}))))
+        out["steps"].append(
+            ("Wall time per step", b64(plots.timing_plot({s.step: s.seconds for s in report.steps})))
+        )
     percent = {src: res["percent"] for src, res in report.resources.items() if res.get("percent")}
     if percent:
-        out["resources"].append(("Utilisation of the target part per source",
-                                 b64(plots.resource_plot(percent))))
+        out["resources"].append(
+            ("Utilisation of the target part per source", b64(plots.resource_plot(percent)))
+        )
     return out
 
 

@@ -6,8 +6,7 @@ import io
 
 import numpy as np
 
-__all__ = ["roc_plot", "confusion_plot", "accuracy_plot", "history_plot", "timing_plot",
-           "resource_plot"]
+__all__ = ["roc_plot", "confusion_plot", "accuracy_plot", "history_plot", "timing_plot", "resource_plot"]
 
 
 def _figure(w: float = 5.5, h: float = 4.0):
@@ -29,8 +28,9 @@ def _png(fig) -> bytes:
     return buf.getvalue()
 
 
-def roc_plot(rocs: dict[str, dict[str, tuple[list[float], list[float]]]],
-             aucs: dict[str, dict[str, float]]) -> bytes:
+def roc_plot(
+    rocs: dict[str, dict[str, tuple[list[float], list[float]]]], aucs: dict[str, dict[str, float]]
+) -> bytes:
     """ROC per class (signal efficiency vs background mistag, log scale as in jet tagging);
     one line style per model (e.g. float dashed, quantized solid)."""
     fig, ax = _figure(6, 4.5)
@@ -40,8 +40,13 @@ def roc_plot(rocs: dict[str, dict[str, tuple[list[float], list[float]]]],
         for cls, (fpr, tpr) in per_class.items():
             fpr_a, tpr_a = np.asarray(fpr), np.asarray(tpr)
             keep = fpr_a > 0
-            line = ax.plot(tpr_a[keep], fpr_a[keep], styles.get(model, "-"), color=colors.get(cls),
-                           label=f"{cls} {model} (AUC {aucs.get(model, {}).get(cls, float('nan')):.3f})")
+            line = ax.plot(
+                tpr_a[keep],
+                fpr_a[keep],
+                styles.get(model, "-"),
+                color=colors.get(cls),
+                label=f"{cls} {model} (AUC {aucs.get(model, {}).get(cls, float('nan')):.3f})",
+            )
             colors.setdefault(cls, line[0].get_color())
     ax.set_yscale("log")
     ax.set_xlabel("signal efficiency (true positive rate)")
@@ -59,8 +64,15 @@ def confusion_plot(matrix: list[list[int]], classes: list[str], title: str) -> b
     im = ax.imshow(norm, cmap="Blues", vmin=0, vmax=1)
     for i in range(len(classes)):
         for j in range(len(classes)):
-            ax.text(j, i, f"{norm[i, j]:.2f}", ha="center", va="center",
-                    color="white" if norm[i, j] > 0.5 else "black", fontsize=8)
+            ax.text(
+                j,
+                i,
+                f"{norm[i, j]:.2f}",
+                ha="center",
+                va="center",
+                color="white" if norm[i, j] > 0.5 else "black",
+                fontsize=8,
+            )
     ax.set_xticks(range(len(classes)), classes)
     ax.set_yticks(range(len(classes)), classes)
     ax.set_xlabel("predicted")
@@ -75,8 +87,14 @@ def accuracy_plot(values: dict[str, float]) -> bytes:
     names = list(values)
     bars = ax.bar(names, [100 * values[n] for n in names], color="#4c72b0")
     for b, n in zip(bars, names, strict=True):
-        ax.text(b.get_x() + b.get_width() / 2, b.get_height(), f"{100 * values[n]:.2f}%",
-                ha="center", va="bottom", fontsize=8)
+        ax.text(
+            b.get_x() + b.get_width() / 2,
+            b.get_height(),
+            f"{100 * values[n]:.2f}%",
+            ha="center",
+            va="bottom",
+            fontsize=8,
+        )
     low = min(100 * v for v in values.values())
     ax.set_ylim(max(0, low - 10), 100)
     ax.set_ylabel("test accuracy (%)")

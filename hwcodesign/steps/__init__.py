@@ -57,15 +57,53 @@ def known_steps() -> list[str]:
 
 
 for _spec in (
-    StepSpec("data", ".data:step_data", "data", (), ("data",),
-             "load or generate the dataset, split and standardise it"),
-    StepSpec("train", ".train:step_train", "model", ("data",), ("model", "quantization", "train"),
-             "train the float twin and the quantized model (QAT), evaluate both"),
-    StepSpec("convert", ".convert:step_convert", "hls", ("data", "train"),
-             ("target.part", "target.clock_ns", "target.backend", "target.io_type",
-              "target.strategy"),
-             "hls4ml project + C-simulation of the whole test set, bit-exactness vs Keras"),
-    StepSpec("report", ".report:step_report", "report", ("*",), (),
-             "report.json + index.html with every number and its source"),
+    StepSpec(
+        "data",
+        ".data:step_data",
+        "data",
+        (),
+        ("data",),
+        "load or generate the dataset, split and standardise it",
+    ),
+    StepSpec(
+        "train",
+        ".train:step_train",
+        "model",
+        ("data",),
+        ("model", "quantization", "train"),
+        "train the float twin and the quantized model (QAT), evaluate both",
+    ),
+    StepSpec(
+        "convert",
+        ".convert:step_convert",
+        "hls",
+        ("data", "train"),
+        ("target.part", "target.clock_ns", "target.backend", "target.io_type", "target.strategy"),
+        "hls4ml project + C-simulation of the whole test set, bit-exactness vs Keras",
+    ),
+    StepSpec(
+        "rtl",
+        ".rtl:step_rtl",
+        "rtl",
+        ("data", "train", "convert"),
+        ("target.part", "target.clock_ns", "target.rtl", "target.latency_budget_ns"),
+        "da4ml Verilog + Verilator streaming simulation: latency, II, bit-exactness",
+    ),
+    StepSpec(
+        "synth",
+        ".synth:step_synth",
+        "synth",
+        ("rtl", "convert"),
+        ("target.part", "target.synth"),
+        "resources: da4ml estimate, Yosys synth_xilinx, Vivado/Vitis when on PATH",
+    ),
+    StepSpec(
+        "report",
+        ".report:step_report",
+        "report",
+        ("*",),
+        (),
+        "report.json + index.html with every number and its source",
+    ),
 ):
     register_step(_spec)

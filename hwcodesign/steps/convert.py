@@ -33,7 +33,7 @@ _KNOWN_LIMITS = {
 _HINTS = {
     "MultiHeadAttention": "hls4ml converts attention only as HGQ2's hgq.layers.QMultiHeadAttention",
     "LayerNormalization": "no bit-exact LayerNorm exists in hls4ml for HGQ2 models; remove it or "
-                          "fold it into the neighbouring EinsumDense",
+    "fold it into the neighbouring EinsumDense",
 }
 
 
@@ -58,8 +58,9 @@ def check_hls4ml_support(model) -> None:
         path = f"{cls.__module__}.{cls.__name__}"
         name = cls.__name__
         if path not in supported:
-            raise UnsupportedLayerError(layer.name, name, i, "hls4ml 1.3 (Keras 3)", short,
-                                        _HINTS.get(name, ""))
+            raise UnsupportedLayerError(
+                layer.name, name, i, "hls4ml 1.3 (Keras 3)", short, _HINTS.get(name, "")
+            )
         if name in _KNOWN_LIMITS and any(len(t.shape) > 2 for t in _inputs(layer)):
             what, hint = _KNOWN_LIMITS[name]
             raise UnsupportedLayerError(layer.name, f"{name} on {what}", i, "hls4ml 1.3", short, hint)
@@ -83,8 +84,13 @@ def step_convert(run: Run, out: Path) -> StepResult:
     )
     (out / "hls4ml_config.yml").write_text(yaml.safe_dump(hls_config, sort_keys=False))
     hls_model = hls4ml.converters.convert_from_keras_model(
-        model, output_dir=str(out / "project"), project_name="myproject", backend=target.backend,
-        io_type=target.io_type, hls_config=hls_config, part=target.part,
+        model,
+        output_dir=str(out / "project"),
+        project_name="myproject",
+        backend=target.backend,
+        io_type=target.io_type,
+        hls_config=hls_config,
+        part=target.part,
         clock_period=target.clock_ns,
     )
     t0 = time.perf_counter()
@@ -99,21 +105,28 @@ def step_convert(run: Run, out: Path) -> StepResult:
     frac, n_bad, bad_idx = identical_fraction(y_keras, y_hls)
     np.savez(out / "emulation.npz", hls=y_hls, keras=y_keras, labels=ds.y_test)
     if n_bad:
-        log.warning("hls4ml emulation differs from Keras on %d of %d samples (first: %s)",
-                    n_bad, len(x), bad_idx)
+        log.warning(
+            "hls4ml emulation differs from Keras on %d of %d samples (first: %s)", n_bad, len(x), bad_idx
+        )
     emu_src = f"hls4ml {versions('hls4ml')['hls4ml']} C++ emulation (g++)"
     acc = float((y_hls.argmax(1) == ds.y_test).mean())
     n = len(x)
     return StepResult(
         metrics={
-            "bit_exact_fraction": Metric(value=frac, unit="fraction", n=n,
-                                         source=f"{emu_src} vs Keras, all output bits"),
+            "bit_exact_fraction": Metric(
+                value=frac, unit="fraction", n=n, source=f"{emu_src} vs Keras, all output bits"
+            ),
             "accuracy_emulated": Metric(value=acc, unit="fraction", n=n, source=emu_src),
-            "max_abs_diff": Metric(value=float(np.abs(y_keras - y_hls).max()), unit="", n=n,
-                                   source=f"{emu_src} vs Keras"),
+            "max_abs_diff": Metric(
+                value=float(np.abs(y_keras - y_hls).max()), unit="", n=n, source=f"{emu_src} vs Keras"
+            ),
             "compile_seconds": Metric(value=round(compile_s, 2), unit="s", source="wall clock"),
         },
         tools=versions("hls4ml"),
-        info={"project": "hls/project", "mismatch_samples": bad_idx,
-              "strategy": target.strategy, "backend": target.backend},
+        info={
+            "project": "hls/project",
+            "mismatch_samples": bad_idx,
+            "strategy": target.strategy,
+            "backend": target.backend,
+        },
     )

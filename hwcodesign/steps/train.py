@@ -46,8 +46,7 @@ def step_train(run: Run, out: Path) -> StepResult:
             fmodel.save(out / "float.keras")
             logits["float"] = fmodel.predict(ds.x_test, batch_size=1024, verbose=0)
             summary["float"] = _evaluate(logits["float"], ds, hist, _n_params(fmodel))
-        qmodel = build_jet_transformer(n, f, n_classes, cfg.model, cfg.quantization,
-                                       seed=cfg.train.seed)
+        qmodel = build_jet_transformer(n, f, n_classes, cfg.model, cfg.quantization, seed=cfg.train.seed)
         hist = fit_keras(qmodel, ds, cfg.train, cfg.quantization, _epochs(run, "QAT"))
         calibrate = True
     else:
@@ -65,17 +64,22 @@ def step_train(run: Run, out: Path) -> StepResult:
     for name in ("float", "quantized"):
         if name in summary:
             s = summary[name]
-            metrics[f"accuracy_{name}"] = Metric(value=s["accuracy"], unit="fraction",
-                                                 source=test_src, n=len(ds.y_test))
-            metrics[f"mean_auc_{name}"] = Metric(value=float(np.mean(list(s["auc"].values()))),
-                                                 unit="", source=test_src, n=len(ds.y_test))
-            metrics[f"params_{name}"] = Metric(value=s["params"], unit="weights",
-                                               source="model", kind="config")
+            metrics[f"accuracy_{name}"] = Metric(
+                value=s["accuracy"], unit="fraction", source=test_src, n=len(ds.y_test)
+            )
+            metrics[f"mean_auc_{name}"] = Metric(
+                value=float(np.mean(list(s["auc"].values()))), unit="", source=test_src, n=len(ds.y_test)
+            )
+            metrics[f"params_{name}"] = Metric(
+                value=s["params"], unit="weights", source="model", kind="config"
+            )
     if ebops is not None:
-        metrics["ebops"] = Metric(value=ebops, unit="EBOPs", source="HGQ2 trace_minmax",
-                                  kind="estimate")
-    return StepResult(metrics=metrics, tools=versions("keras", "tensorflow-cpu", "hgq2"),
-                      info={"model": qmodel.name, "epochs_run": len(hist.get("loss", []))})
+        metrics["ebops"] = Metric(value=ebops, unit="EBOPs", source="HGQ2 trace_minmax", kind="estimate")
+    return StepResult(
+        metrics=metrics,
+        tools=versions("keras", "tensorflow-cpu", "hgq2"),
+        info={"model": qmodel.name, "epochs_run": len(hist.get("loss", []))},
+    )
 
 
 def load_quantized_model(run: Run):
@@ -107,6 +111,4 @@ def _evaluate(logits: np.ndarray, ds, history: dict, n_params: int) -> dict:
 
 def _n_params(model) -> int:
     """Weights and biases (not HGQ2's bit-width variables)."""
-    return int(sum(
-        np.prod(w.shape) for w in model.weights if w.name in ("kernel", "bias")
-    ))
+    return int(sum(np.prod(w.shape) for w in model.weights if w.name in ("kernel", "bias")))

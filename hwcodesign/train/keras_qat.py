@@ -62,8 +62,13 @@ def fit_keras(
     if on_epoch is not None:
         callbacks.append(_EpochReporter(on_epoch, cfg.epochs))
     hist = model.fit(
-        data.x_train, data.y_train, validation_data=(data.x_val, data.y_val),
-        epochs=cfg.epochs, batch_size=cfg.batch_size, callbacks=callbacks, verbose=0,
+        data.x_train,
+        data.y_train,
+        validation_data=(data.x_val, data.y_val),
+        epochs=cfg.epochs,
+        batch_size=cfg.batch_size,
+        callbacks=callbacks,
+        verbose=0,
         shuffle=True,
     )
     return {k: [float(v) for v in vals] for k, vals in hist.history.items()}
@@ -82,11 +87,13 @@ def model_ebops(model: keras.Model) -> int:
     from hgq.layers import QLayerBase
     from keras import ops
 
-    return int(sum(
-        float(ops.convert_to_numpy(layer._ebops))
-        for layer in model._flatten_layers()
-        if isinstance(layer, QLayerBase) and layer.enable_ebops
-    ))
+    return int(
+        sum(
+            float(ops.convert_to_numpy(layer._ebops))
+            for layer in model._flatten_layers()
+            if isinstance(layer, QLayerBase) and layer.enable_ebops
+        )
+    )
 
 
 class _EpochReporter:

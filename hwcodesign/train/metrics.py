@@ -27,8 +27,9 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-def classification_metrics(logits: np.ndarray, labels: np.ndarray, classes: list[str],
-                           roc_points: int = 200) -> ClassificationMetrics:
+def classification_metrics(
+    logits: np.ndarray, labels: np.ndarray, classes: list[str], roc_points: int = 200
+) -> ClassificationMetrics:
     """Accuracy, one-vs-rest ROC AUC per class and the confusion matrix (rows: truth)."""
     from sklearn.metrics import confusion_matrix, roc_auc_score, roc_curve
 
@@ -45,7 +46,10 @@ def classification_metrics(logits: np.ndarray, labels: np.ndarray, classes: list
         roc[c] = (fpr[keep].round(5).tolist(), tpr[keep].round(5).tolist())
     cm = confusion_matrix(labels, pred, labels=range(len(classes)))
     return ClassificationMetrics(
-        accuracy=float((pred == labels).mean()), auc=auc, confusion=cm.tolist(), roc=roc,
+        accuracy=float((pred == labels).mean()),
+        auc=auc,
+        confusion=cm.tolist(),
+        roc=roc,
         n=len(labels),
     )
 

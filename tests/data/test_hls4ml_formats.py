@@ -8,9 +8,24 @@ from hwcodesign.config import JetDataConfig
 from hwcodesign.data.jets import OPENML_FEATURES, load_hls4ml_openml, load_hls4ml_zenodo, load_jets
 from hwcodesign.errors import DataNotFoundError
 
-PARTICLE_NAMES = ["j1_px", "j1_py", "j1_pz", "j1_e", "j1_erel", "j1_pt", "j1_ptrel", "j1_eta",
-                  "j1_etarel", "j1_etarot", "j1_phi", "j1_phirel", "j1_phirot", "j1_deltaR",
-                  "j1_costheta", "j1_costhetarel"]
+PARTICLE_NAMES = [
+    "j1_px",
+    "j1_py",
+    "j1_pz",
+    "j1_e",
+    "j1_erel",
+    "j1_pt",
+    "j1_ptrel",
+    "j1_eta",
+    "j1_etarel",
+    "j1_etarot",
+    "j1_phi",
+    "j1_phirel",
+    "j1_phirot",
+    "j1_deltaR",
+    "j1_costheta",
+    "j1_costhetarel",
+]
 LABELS = ["j_g", "j_q", "j_w", "j_z", "j_t", "j_undef"]
 
 
@@ -49,8 +64,15 @@ def test_zenodo_layout(tmp_path, rng):
 
 def test_zenodo_through_the_data_config(tmp_path, rng):
     write_zenodo(tmp_path / "a.h5", 50, 8, rng)
-    ds = load_jets(JetDataConfig(source="hls4ml_zenodo", path=tmp_path / "a.h5", jets_per_class=10,
-                                 n_particles=8, features=("ptrel", "deta")))
+    ds = load_jets(
+        JetDataConfig(
+            source="hls4ml_zenodo",
+            path=tmp_path / "a.h5",
+            jets_per_class=10,
+            n_particles=8,
+            features=("ptrel", "deta"),
+        )
+    )
     assert ds.x_train.shape[1:] == (8, 2) and sum(len(y) for y in (ds.y_train, ds.y_val, ds.y_test)) == 50
 
 

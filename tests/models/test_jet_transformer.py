@@ -19,7 +19,10 @@ def test_float_twin_has_the_same_architecture():
     q_w = {w.path: w.shape for w in qm.weights if w.path in f_w}
     assert q_w == f_w, "quantized model must carry every float weight with the same shape"
     assert [type(layer).__name__ for layer in qm.layers][1:4] == [
-        "QEinsumDense", "QMultiHeadAttention", "QAdd"]
+        "QEinsumDense",
+        "QMultiHeadAttention",
+        "QAdd",
+    ]
     x = np.random.default_rng(0).normal(size=(4, 8, 5)).astype(np.float32)
     assert fm.predict(x, verbose=0).shape == qm.predict(x, verbose=0).shape == (4, 5)
 

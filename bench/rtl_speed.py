@@ -1,0 +1,290 @@
+"""Benchmark: time from a trained jet tagger to bit-exact RTL latency + resource numbers.
+
+For each particle count N it trains (or reuses) the jet tagger with the flow up to
+``convert``, then times, on the same trained model and in the same process:
+
+* the optimised path used by the ``rtl``/``synth`` steps: da4ml trace + Verilog, operator
+  flattening, Verilator build (-O0, split C++), streaming simulation of the test set,
+  da4ml's cost model, and Yosys per pipeline stage in parallel (within a budget). Cold
+  (empty caches) and warm (content-hash caches filled);
+* the straightforward path: da4ml ``RTLModel.write()`` + ``compile()`` (its own Verilator
+  makefile) + ``predict()``, and Yosys ``synth_xilinx`` of the whole flattened design.
+
+    .venv/bin/python bench/rtl_speed.py [--particles 8 16] [--epochs 20]
+        [--yosys-budget 600] [--straight-timeout 1800]
+
+Prints one table per N and a summary; JSON results go to bench/results/rtl_speed.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def trained_run(n: int, epochs: int):
+    """The jet tagger with N particles, trained by the flow (cached across bench runs)."""
+    from hwcodesign.config import load_config
+    from hwcodesign.flows import run_flow
+
+    cfg = load_config(
+        REPO / "configs" / "jet_tagger.yaml",
+        {
+            "name": f"bench_rtl_n{n}",
+            "data.n_particles": n,
+            "train.epochs": epochs,
+            "runs_dir": str(REPO / "runs"),
+        },
+    )
+    return run_flow(cfg, until="convert", overwrite=True)
+
+
+def optimised(run, work: Path, yosys_budget: float) -> dict:
+    from hwcodesign.steps.rtl import _io, _sim_sources, decode_outputs, encode_inputs, trace_to_rtl
+    from hwcodesign.steps.synth import register_bits, stage_sources
+    from hwcodesign.steps.train import load_quantized_model
+    from hwcodesign.targets import yosys_family
+    from hwcodesign.tools import stream_sim, verilator, yosys
+    from hwcodesign.train.metrics import identical_fraction
+
+    t: dict = {}
+    cfg = run.config.target
+    model = load_quantized_model(run)
+    emu = np.load(run.path("hls") / "emulation.npz")
+    x = np.load(run.path("data") / "dataset.npz")["x_test"]
+
+    t0 = time.perf_counter()
+    rtl, _ = trace_to_rtl(model, work / "da4ml", cfg.rtl.latency_cutoff, cfg.clock_ns, cfg.part)
+    t["da4ml trace + write"] = time.perf_counter() - t0
+    src = work / "da4ml" / "src"
+    kin, kout, n_in, n_out = _io(rtl)
+
+    t0 = time.perf_counter()
+    sources = _sim_sources(src, work / "flat", flatten=True)
+    t["flatten operators"] = time.perf_counter() - t0
+    design = stream_sim.StreamDesign(
+        "model_wrapper",
+        sources,
+        (src, src / "static", work / "da4ml" / "sim"),
+        n_in,
+        n_out,
+        sum(kin),
+        sum(kout),
+    )
+    results = {}
+    for label in ("cold", "warm"):
+        t0 = time.perf_counter()
+        exe, info = stream_sim.build_stream_sim(
+            design, work / f"sim_{label}", verilator.BuildOptions(), cache_dir=work / "vcache"
+        )
+        results[label] = time.perf_counter() - t0
+    t["verilator build (cold)"], t["verilator build (warm, cached)"] = results["cold"], results["warm"]
+
+    stages = len(rtl._pipe.solutions)
+    t0 = time.perf_counter()
+    raw, sim = stream_sim.run_stream_sim(
+        exe, encode_inputs(x, kin), n_out, len(x) + stages + 8, work / "sim_warm", cwd=src / "memfiles"
+    )
+    per_cycle = decode_outputs(raw, kout)
+    m = stream_sim.measure_latency(per_cycle, emu["hls"].astype(np.float64), stages + 8)
+    t["simulate test set + latency"] = time.perf_counter() - t0
+    y = per_cycle[m.latency_cycles : m.latency_cycles + len(x)]
+    t["da4ml cost model"] = 0.0
+
+    jobs, _ = stage_sources(src, "model")
+    yres = {}
+    for label in ("cold", "warm"):
+        t0 = time.perf_counter()
+        res = yosys.synth_modules(
+            jobs,
+            yosys_family(cfg.part),
+            work / f"yosys_{label}",
+            yosys_budget,
+            os.cpu_count() or 1,
+            memory_dir=src / "memfiles",
+            cache_dir=work / "ycache",
+        )
+        yres[label] = (time.perf_counter() - t0, res)
+    done = {k: r for k, r in yres["cold"][1].items() if r is not None and not r.timed_out}
+    lut = sum(r.counts.get("LUT", 0) for r in done.values())
+    t["yosys per stage (cold)"], t["yosys per stage (warm)"] = yres["cold"][0], yres["warm"][0]
+    return {
+        "times": t,
+        "latency_cycles": m.latency_cycles,
+        "stages": stages,
+        "bit_exact_vs_hls4ml": identical_fraction(y, emu["hls"])[0],
+        "samples": len(x),
+        "sim_samples_per_s": len(x) / max(sim["seconds"], 1e-9),
+        "da4ml_lut": float(rtl._solution.cost),
+        "reg_bits": register_bits((src / "model.v").read_text()),
+        "yosys_lut": lut,
+        "yosys_complete": len(done) == len(jobs),
+        "yosys_stages_done": f"{len(done)}/{len(jobs)}",
+        "total_latency_and_da4ml_resources_cold": sum(
+            t[k]
+            for k in (
+                "da4ml trace + write",
+                "flatten operators",
+                "verilator build (cold)",
+                "simulate test set + latency",
+                "da4ml cost model",
+            )
+        ),
+    }
+
+
+def straightforward(run, work: Path, timeout_s: float) -> dict:
+    """da4ml's own write/compile/predict and a flat Yosys synthesis of the whole design."""
+    from da4ml.codegen import RTLModel
+    from da4ml.converter import trace_model
+    from da4ml.trace import comb_trace
+
+    from hwcodesign.steps.train import load_quantized_model
+    from hwcodesign.targets import yosys_family
+    from hwcodesign.tools import verilator, yosys
+    from hwcodesign.train.metrics import identical_fraction
+
+    cfg = run.config.target
+    t: dict = {}
+    model = load_quantized_model(run)
+    emu = np.load(run.path("hls") / "emulation.npz")
+    x = np.load(run.path("data") / "dataset.npz")["x_test"]
+    t0 = time.perf_counter()
+    inp, out = trace_model(model)
+    rtl = RTLModel(
+        comb_trace(inp, out),
+        "model",
+        work / "da4ml",
+        latency_cutoff=cfg.rtl.latency_cutoff,
+        part_name=cfg.part,
+        clock_period=cfg.clock_ns,
+        print_latency=False,
+    )
+    rtl.write()
+    t["da4ml trace + write"] = time.perf_counter() - t0
+
+    env = verilator.environment()
+    env["VERILATOR_FLAGS"] = "-Wall -MAKEFLAGS CFG_CXXFLAGS_PCH_I=-include"
+    t0 = time.perf_counter()
+    import subprocess
+
+    try:
+        subprocess.run(
+            [
+                "make",
+                "-f",
+                "build_binder.mk",
+                "VM_PREFIX=model_wrapper",
+                "STAMP=bench",
+                f"N_JOBS={os.cpu_count()}",
+            ],
+            cwd=work / "da4ml" / "sim",
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=timeout_s,
+        )
+        t["verilator build (da4ml makefile)"] = time.perf_counter() - t0
+        rtl._load_lib("bench")
+        t0 = time.perf_counter()
+        y = rtl.predict(x)
+        t["da4ml predict (Verilator)"] = time.perf_counter() - t0
+        exact = identical_fraction(y.reshape(emu["hls"].shape), emu["hls"])[0]
+    except subprocess.TimeoutExpired:
+        t["verilator build (da4ml makefile)"] = float("inf")
+        exact = None
+
+    src = work / "da4ml" / "src"
+    t0 = time.perf_counter()
+    res = yosys.synth_xilinx(
+        [*sorted(src.glob("*.v")), *sorted((src / "static").glob("*.v"))],
+        "model",
+        yosys_family(cfg.part),
+        work / "yosys_flat",
+        timeout_s,
+        memory_dir=src / "memfiles",
+    )
+    t["yosys flat synth_xilinx"] = float("inf") if res.timed_out else time.perf_counter() - t0
+    return {
+        "times": t,
+        "bit_exact_vs_hls4ml": exact,
+        "yosys_lut": res.counts.get("LUT"),
+        "timeout_s": timeout_s,
+    }
+
+
+def _fmt(v: float) -> str:
+    return "  cut" if v == float("inf") else f"{v:8.1f}"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--particles", type=int, nargs="+", default=[8, 16])
+    ap.add_argument("--epochs", type=int, default=20)
+    ap.add_argument("--yosys-budget", type=float, default=600)
+    ap.add_argument("--straight-timeout", type=float, default=1800)
+    ap.add_argument("--skip-straightforward", action="store_true")
+    args = ap.parse_args()
+
+    all_results = {}
+    for n in args.particles:
+        run = trained_run(n, args.epochs)
+        with tempfile.TemporaryDirectory() as tmp:
+            opt = optimised(run, Path(tmp) / "opt", args.yosys_budget)
+            straight = (
+                None
+                if args.skip_straightforward
+                else straightforward(run, Path(tmp) / "straight", args.straight_timeout)
+            )
+        all_results[n] = {"optimised": opt, "straightforward": straight}
+        print(
+            f"\n== N = {n} particles: {opt['stages']} pipeline stages, da4ml {opt['da4ml_lut']:.0f} LUT "
+            f"est., {opt['samples']} test jets =="
+        )
+        print(f"{'step':42s} {'seconds':>8s}")
+        for k, v in opt["times"].items():
+            print(f"  optimised   {k:30s} {_fmt(v)}")
+        if straight:
+            for k, v in straight["times"].items():
+                print(f"  straightfwd {k:30s} {_fmt(v)}")
+        print(
+            f"  latency {opt['latency_cycles']} cycles; RTL bit-exact vs hls4ml: "
+            f"{opt['bit_exact_vs_hls4ml']:.2%}; simulation {opt['sim_samples_per_s']:,.0f} samples/s"
+        )
+        print(
+            f"  Yosys per stage: {opt['yosys_stages_done']} stages, LUT {opt['yosys_lut']:,} "
+            f"(complete: {opt['yosys_complete']})"
+        )
+        fast = opt["total_latency_and_da4ml_resources_cold"]
+        print(f"  total, trained model -> latency + da4ml resources (cold): {fast:.1f} s")
+        if straight:
+            slow = sum(straight["times"].values())
+            print(
+                f"  total, straightforward path: {'> ' if slow == float('inf') else ''}"
+                f"{min(slow, 1e12) if slow != float('inf') else 'cut'} s"
+            )
+            with_yosys = fast + opt["times"]["yosys per stage (cold)"]
+            finite = {k: v for k, v in straight["times"].items() if v != float("inf")}
+            bound = sum(finite.values()) + args.straight_timeout * (len(straight["times"]) - len(finite))
+            print(
+                f"  speed-up (latency + da4ml): >= {bound / fast:.1f}x; "
+                f"(incl. Yosys per stage): >= {bound / with_yosys:.1f}x "
+                f"{'(straightforward cut: lower bound)' if len(finite) < len(straight['times']) else ''}"
+            )
+    out = REPO / "bench" / "results"
+    out.mkdir(exist_ok=True)
+    (out / "rtl_speed.json").write_text(json.dumps(all_results, indent=2, default=str))
+    shutil.rmtree(out / "tmp", ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

