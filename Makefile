@@ -20,7 +20,8 @@ physics:
 	@bash scripts/bootstrap.sh physics
 
 demo: physics
-	$(HWCD) run configs/jet_tagger.yaml --yes
+	@echo "running the jet tagger (about 13 min on 2 cores the first time; cached afterwards)"
+	@bash -c 'time $(HWCD) run configs/jet_tagger.yaml --yes' 
 	$(HWCD) show runs/jet_tagger
 
 test: physics

@@ -28,6 +28,10 @@ __all__ = [
     "JetTransformerConfig",
     "KerasFileModelConfig",
     "HGQQuantConfig",
+    "BrevitasQuantConfig",
+    "MLPConfig",
+    "ViTConfig",
+    "FinnConfig",
     "KerasTrainConfig",
     "TargetConfig",
     "RtlConfig",
@@ -79,6 +83,7 @@ class ImageDataConfig(_Section):
     test_limit: int | None = Field(None, ge=10, description="Use only this many test images.")
     seed: int = Field(1, ge=0, description="Seed of the split/shuffle.")
     val_fraction: float = Field(0.1, gt=0, lt=0.5, description="Training images kept for validation.")
+    path: Path | None = Field(None, description="Folder with the Fashion-MNIST IDX files (default: Debian's).")
 
 
 class JetTransformerConfig(_Section):
@@ -119,9 +124,40 @@ def _tag(key: str, default: str):
     return Discriminator(pick)
 
 
+class MLPConfig(_Section):
+    """Brevitas multilayer perceptron (e.g. 64-64-64-10 on digits)."""
+
+    kind: Literal["mlp"] = Field(description="Model family.")
+    hidden: tuple[int, ...] = Field((64, 64), min_length=1, description="Hidden layer widths.")
+
+
+class ViTConfig(_Section):
+    """Brevitas tiny Vision Transformer, formulated for finn-plus (see models/brevitas_nets.py)."""
+
+    kind: Literal["vit"] = Field(description="Model family.")
+    patch_size: int = Field(7, ge=1, description="Square patch side in pixels (stride = size).")
+    embed_dim: int = Field(32, ge=2, description="Token width D.")
+    num_heads: int = Field(2, ge=1, description="Attention heads (embed_dim % heads == 0).")
+    num_blocks: int = Field(1, ge=1, le=8, description="Encoder blocks.")
+    mlp_dim: int = Field(64, ge=1, description="Hidden width of each block's MLP.")
+    norm_affine: bool = Field(
+        False, description="LayerNorm with learned scale/bias (finn-plus maps only without)."
+    )
+
+    @model_validator(mode="after")
+    def _heads_divide(self) -> ViTConfig:
+        if self.embed_dim % self.num_heads:
+            raise ValueError(
+                f"embed_dim ({self.embed_dim}) must be divisible by num_heads ({self.num_heads})"
+            )
+        return self
+
+
 ModelConfig = Annotated[
     Annotated[JetTransformerConfig, Tag("jet_transformer")]
-    | Annotated[KerasFileModelConfig, Tag("keras_file")],
+    | Annotated[KerasFileModelConfig, Tag("keras_file")]
+    | Annotated[MLPConfig, Tag("mlp")]
+    | Annotated[ViTConfig, Tag("vit")],
     _tag("kind", "jet_transformer"),
 ]
 
@@ -139,15 +175,35 @@ class HGQQuantConfig(_Section):
     )
 
 
+class BrevitasQuantConfig(_Section):
+    """Brevitas quantization-aware training: bit widths and scale type."""
+
+    framework: Literal["brevitas"] = Field(description="Quantization-aware training library.")
+    weight_bits: int = Field(4, ge=1, le=16, description="Weight bits (W in WxAy).")
+    act_bits: int = Field(4, ge=1, le=16, description="Activation bits (A in WxAy).")
+    input_bits: int = Field(8, ge=1, le=16, description="Bits of the input quantizer.")
+    output_bits: int = Field(8, ge=1, le=16, description="Bits of the output (logit) quantizer.")
+    scaling: Literal["po2", "float"] = Field(
+        "po2", description="Power-of-two scales (hls4ml bit-exact, FINN) or float scales."
+    )
+
+
+QuantConfig = Annotated[
+    Annotated[HGQQuantConfig, Tag("hgq2")] | Annotated[BrevitasQuantConfig, Tag("brevitas")],
+    _tag("framework", "hgq2"),
+]
+
+
 class KerasTrainConfig(_Section):
     """Training loop settings (float twin and QAT model use the same ones)."""
 
     epochs: int = Field(60, ge=1, description="Maximum epochs.")
     batch_size: int = Field(256, ge=1, description="Mini-batch size.")
     learning_rate: float = Field(3e-3, gt=0, description="Adam learning rate (cosine decay).")
-    patience: int = Field(12, ge=1, description="Early stopping patience in epochs (val loss).")
+    patience: int = Field(12, ge=1, description="Early stopping patience in epochs (val accuracy).")
     seed: int = Field(1, ge=0, description="Seed of weight init and shuffling.")
     train_float: bool = Field(True, description="Also train the float twin for comparison.")
+    weight_decay: float = Field(0.0, ge=0, description="AdamW weight decay (PyTorch flow).")
 
 
 class RtlConfig(_Section):
@@ -175,6 +231,17 @@ class SynthConfig(_Section):
     )
 
 
+class FinnConfig(_Section):
+    """finn-plus dataflow build settings (Python API, no Vivado needed)."""
+
+    target_fps: float = Field(10000, gt=0, description="Frames per second the folding aims at.")
+    prefer_rtl: bool = Field(True, description="Specialise to RTL variants where finn-plus has them.")
+    verify_samples: int = Field(
+        100, ge=1, description="Test images run through finn-plus' Python execution per stage."
+    )
+    rtlsim_samples: int = Field(8, ge=1, description="Frames streamed through each RTL layer in Verilator.")
+
+
 class TargetConfig(_Section):
     """The FPGA and the HLS conversion settings."""
 
@@ -190,6 +257,7 @@ class TargetConfig(_Section):
     )
     rtl: RtlConfig = Field(default_factory=RtlConfig, description="RTL settings.")
     synth: SynthConfig = Field(default_factory=SynthConfig, description="Resource estimation.")
+    finn: FinnConfig = Field(default_factory=FinnConfig, description="finn-plus settings.")
 
 
 DataConfig = Annotated[
@@ -200,20 +268,34 @@ DataConfig = Annotated[
 ]
 
 
-_UNION_TAGS = {"jet_transformer", "keras_file", "jets", "fashion_mnist", "digits"}
+_UNION_TAGS = {"jet_transformer", "keras_file", "mlp", "vit", "jets", "fashion_mnist", "digits",
+               "hgq2", "brevitas"}
 
 
 class RunConfig(_Section):
     """One run: what to build, how, and where its folder goes."""
 
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="Run name (folder under runs_dir).")
-    flow: Literal["keras_hls4ml"] = Field("keras_hls4ml", description="Which flow to run.")
+    flow: Literal["keras_hls4ml", "torch_finn"] = Field("keras_hls4ml", description="Which flow to run.")
     runs_dir: Path = Field(Path("runs"), description="Parent folder of run folders.")
     data: DataConfig = Field(default_factory=JetDataConfig, description="Dataset.")
     model: ModelConfig = Field(default_factory=JetTransformerConfig, description="Model.")
-    quantization: HGQQuantConfig = Field(default_factory=HGQQuantConfig, description="QAT.")
+    quantization: QuantConfig = Field(default_factory=HGQQuantConfig, description="QAT.")
     train: KerasTrainConfig = Field(default_factory=KerasTrainConfig, description="Training.")
     target: TargetConfig = Field(default_factory=TargetConfig, description="Hardware target.")
+
+    @model_validator(mode="after")
+    def _parts_fit_the_flow(self) -> RunConfig:
+        keras = (JetTransformerConfig, KerasFileModelConfig)
+        if self.flow == "keras_hls4ml":
+            if not isinstance(self.model, keras) or not isinstance(self.quantization, HGQQuantConfig):
+                raise ValueError(
+                    "flow keras_hls4ml needs model.kind jet_transformer|keras_file and "
+                    "quantization.framework hgq2"
+                )
+        elif isinstance(self.model, keras) or not isinstance(self.quantization, BrevitasQuantConfig):
+            raise ValueError("flow torch_finn needs model.kind mlp|vit and quantization.framework brevitas")
+        return self
 
     @property
     def run_dir(self) -> Path:
@@ -284,6 +366,8 @@ def _resolve_paths(cfg: RunConfig, base: Path) -> RunConfig:
     data = cfg.data
     if isinstance(data, JetDataConfig):
         data = data.model_copy(update={"path": absolute(data.path), "cache_dir": absolute(data.cache_dir)})
+    else:
+        data = data.model_copy(update={"path": absolute(data.path)})
     model = cfg.model
     if isinstance(model, KerasFileModelConfig):
         model = model.model_copy(update={"path": absolute(model.path)})

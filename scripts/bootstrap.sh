@@ -75,7 +75,7 @@ if ! stamp_ok torch "2.13.0+cpu"; then
 fi
 
 # 4. Everything else in one resolver run, after a dry run that refuses CUDA packages.
-req_hash=$(cat requirements/constraints.txt requirements/base.txt pyproject.toml | sha256sum | cut -c1-16)
+req_hash=$(cat requirements/constraints.txt requirements/base.txt | sha256sum | cut -c1-16)
 if ! stamp_ok base "$req_hash"; then
   say "checking that the resolver keeps the CPU torch"
   "${PIP[@]}" install -q --dry-run --report "$VENV/pip-report.json" \
@@ -94,10 +94,16 @@ EOF
   "${PIP[@]}" install -q --no-deps finn-plus==1.6.1
   say "(pip's note that finn-plus wants brevitas==0.13.0 and protobuf==5.29.6 is expected:"
   say " brevitas 0.13.0 breaks on torch 2.13 and TensorFlow 2.21 needs protobuf 6)"
-  "${PIP[@]}" install -q --no-deps -e .
   stamp_set base "$req_hash"
 else
   say "Python dependencies present"
+fi
+
+# 4b. hwcodesign itself (editable; redone when pyproject.toml changes).
+pkg_hash=$(sha256sum pyproject.toml | cut -c1-16)
+if ! stamp_ok package "$pkg_hash"; then
+  "${PIP[@]}" install -q --no-deps -e .
+  stamp_set package "$pkg_hash"
 fi
 
 # 5. Optional physics extra (Pythia8 + FastJet, GPL-2+): only for generating new jets.

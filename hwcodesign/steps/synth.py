@@ -71,7 +71,7 @@ def step_synth(run: Run, out: Path) -> StepResult:
         ysrc = f"yosys {yosys.version()} synth_xilinx -family {yosys_family(cfg.part)}"
         tools["yosys"] = yosys.version()
         if cut:
-            notes.append(f"Yosys was cut ({ynote}); LUT/FF from da4ml's estimate are shown instead")
+            notes.append(f"Yosys was cut: {ynote}. The da4ml estimate covers the whole design")
             resources[ysrc] = {
                 "kind": "estimate",
                 "counts": counts,
