@@ -83,7 +83,9 @@ class ImageDataConfig(_Section):
     test_limit: int | None = Field(None, ge=10, description="Use only this many test images.")
     seed: int = Field(1, ge=0, description="Seed of the split/shuffle.")
     val_fraction: float = Field(0.1, gt=0, lt=0.5, description="Training images kept for validation.")
-    path: Path | None = Field(None, description="Folder with the Fashion-MNIST IDX files (default: Debian's).")
+    path: Path | None = Field(
+        None, description="Folder with the Fashion-MNIST IDX files (default: Debian's)."
+    )
 
 
 class JetTransformerConfig(_Section):
@@ -268,8 +270,17 @@ DataConfig = Annotated[
 ]
 
 
-_UNION_TAGS = {"jet_transformer", "keras_file", "mlp", "vit", "jets", "fashion_mnist", "digits",
-               "hgq2", "brevitas"}
+_UNION_TAGS = {
+    "jet_transformer",
+    "keras_file",
+    "mlp",
+    "vit",
+    "jets",
+    "fashion_mnist",
+    "digits",
+    "hgq2",
+    "brevitas",
+}
 
 
 class RunConfig(_Section):

@@ -93,4 +93,5 @@ def test_resources_from_da4ml_and_yosys(tiny_run):
     assert res[ysrc]["counts"]["LUT"] > 0
     assert res[ysrc]["percent"]["LUT"] == pytest.approx(100 * res[ysrc]["counts"]["LUT"] / 1_728_000, rel=1e-3)
     assert any("not post-route" in n for n in report["notes"])
-    assert len(report["layers"]) == meta["latency"]  # one row per pipeline stage
+    stages = report["layers"]["Pipeline stages (da4ml estimate, Yosys per stage)"]
+    assert len(stages) == meta["latency"]  # one row per pipeline stage

@@ -18,10 +18,22 @@ from .splits import SplitDataset
 __all__ = ["load_images", "read_idx", "FASHION_MNIST_DIR", "FASHION_CLASSES"]
 
 FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")
-FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
-                   "Sneaker", "Bag", "Ankle boot"]
-_FILES = {"train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
-          "test": ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")}
+FASHION_CLASSES = [
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+]
+_FILES = {
+    "train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
+    "test": ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"),
+}
 
 
 def read_idx(path: Path) -> np.ndarray:
@@ -33,7 +45,7 @@ def read_idx(path: Path) -> np.ndarray:
         raise DataNotFoundError(f"{path} is not an IDX file")
     dtype = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}[raw[2]]
     ndim = raw[3]
-    shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     return np.frombuffer(raw, dtype=dtype, offset=4 + 4 * ndim).reshape(shape)
 
 
@@ -64,8 +76,9 @@ def load_images(cfg: ImageDataConfig) -> SplitDataset:
 
         d = load_digits()
         x = (d.images / 16.0).astype(np.float32)[:, None]
-        x_tr, x_te, y_tr, y_te = train_test_split(x, d.target, test_size=0.2, stratify=d.target,
-                                                  random_state=cfg.seed)
+        x_tr, x_te, y_tr, y_te = train_test_split(
+            x, d.target, test_size=0.2, stratify=d.target, random_state=cfg.seed
+        )
         classes, source = [str(i) for i in range(10)], "scikit-learn digits (8x8)"
     order = rng.permutation(len(y_tr))
     n_val = int(round(cfg.val_fraction * len(y_tr)))

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..cache import cache_dir
 from ..config import JetDataConfig
 from ..errors import ConfigError, DataNotFoundError
 from ..run import atomic_write_text, hash_json
@@ -150,9 +151,6 @@ def _take_per_class(kin: np.ndarray, labels: np.ndarray, per_class: int, where) 
 
 
 # -- Pythia8 generation with an on-disk cache ----------------------------------------
-def default_cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "hwcodesign" / "jets"
 
 
 def generate_jets(
@@ -166,7 +164,7 @@ def generate_jets(
     (chunks are seeded independently, so the smaller set is a prefix of the larger one).
     """
     settings = settings or GeneratorSettings()
-    cache = cfg.cache_dir or default_cache_dir()
+    cache = cfg.cache_dir or cache_dir("jets")
     key = hash_json({"v": _CACHE_VERSION, "seed": cfg.seed, "settings": settings.as_dict()})
     for path in sorted(cache.glob(f"pythia_{key}_*.npz")):
         have = int(path.stem.rsplit("_", 1)[1])

@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 FLOWS: dict[str, tuple[str, ...]] = {
     "keras_hls4ml": ("data", "train", "convert", "rtl", "synth", "report"),
+    "torch_finn": ("data", "train_torch", "export", "finn", "finn_rtlsim", "hls4ml_qonnx", "report"),
 }
 
 

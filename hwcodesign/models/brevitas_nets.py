@@ -35,22 +35,33 @@ class _Q:
         self.q = quant
 
     def _quants(self):
-        from brevitas.quant import (
+        # biases carry their own (internal) scale, so no QuantTensor has to flow between layers
+        from brevitas.quant.fixed_point import (
             Int8ActPerTensorFixedPoint,
+            Int8BiasPerTensorFixedPointInternalScaling,
             Int8WeightPerTensorFixedPoint,
-            Int16Bias,
             Uint8ActPerTensorFixedPoint,
         )
         from brevitas.quant.scaled_int import (
             Int8ActPerTensorFloat,
+            Int8BiasPerTensorFloatInternalScaling,
             Int8WeightPerTensorFloat,
             Uint8ActPerTensorFloat,
         )
 
         if self.q is not None and self.q.scaling == "po2":
-            return (Int8WeightPerTensorFixedPoint, Int8ActPerTensorFixedPoint,
-                    Uint8ActPerTensorFixedPoint, Int16Bias)
-        return Int8WeightPerTensorFloat, Int8ActPerTensorFloat, Uint8ActPerTensorFloat, Int16Bias
+            return (
+                Int8WeightPerTensorFixedPoint,
+                Int8ActPerTensorFixedPoint,
+                Uint8ActPerTensorFixedPoint,
+                Int8BiasPerTensorFixedPointInternalScaling,
+            )
+        return (
+            Int8WeightPerTensorFloat,
+            Int8ActPerTensorFloat,
+            Uint8ActPerTensorFloat,
+            Int8BiasPerTensorFloatInternalScaling,
+        )
 
     def linear(self, n_in: int, n_out: int, bias: bool = True) -> nn.Module:
         from torch import nn
@@ -60,20 +71,29 @@ class _Q:
         import brevitas.nn as qnn
 
         w, _, _, b = self._quants()
-        return qnn.QuantLinear(n_in, n_out, bias=bias, weight_quant=w,
-                               weight_bit_width=self.q.weight_bits,
-                               bias_quant=b if bias else None, return_quant_tensor=False)
+        return qnn.QuantLinear(
+            n_in,
+            n_out,
+            bias=bias,
+            weight_quant=w,
+            weight_bit_width=self.q.weight_bits,
+            bias_quant=b if bias else None,
+            return_quant_tensor=False,
+        )
 
     def conv(self, c_in: int, c_out: int, k: int) -> nn.Module:
+        """Patch embedding: stride = kernel. No bias: the positional embedding added next
+        subsumes it (and qonnx' ExtractBiasFromConv fails on per-tensor bias scales)."""
         from torch import nn
 
         if self.q is None:
-            return nn.Conv2d(c_in, c_out, k, stride=k, bias=True)
+            return nn.Conv2d(c_in, c_out, k, stride=k, bias=False)
         import brevitas.nn as qnn
 
-        w, _, _, b = self._quants()
-        return qnn.QuantConv2d(c_in, c_out, k, stride=k, bias=True, weight_quant=w,
-                               weight_bit_width=self.q.weight_bits, bias_quant=b)
+        w, _, _, _ = self._quants()
+        return qnn.QuantConv2d(
+            c_in, c_out, k, stride=k, bias=False, weight_quant=w, weight_bit_width=self.q.weight_bits
+        )
 
     def act(self, bits: int | None = None, signed: bool = True) -> nn.Module:
         """Quantizer on a data path (identity for the float twin)."""
@@ -84,8 +104,9 @@ class _Q:
         import brevitas.nn as qnn
 
         _, sint, uint, _ = self._quants()
-        return qnn.QuantIdentity(act_quant=sint if signed else uint,
-                                 bit_width=bits or self.q.act_bits, return_quant_tensor=False)
+        return qnn.QuantIdentity(
+            act_quant=sint if signed else uint, bit_width=bits or self.q.act_bits, return_quant_tensor=False
+        )
 
     def relu(self) -> nn.Module:
         from torch import nn
@@ -98,8 +119,9 @@ class _Q:
         return qnn.QuantReLU(act_quant=uint, bit_width=self.q.act_bits, return_quant_tensor=False)
 
 
-def build_mlp(in_features: int, n_classes: int, cfg: MLPConfig,
-              quant: BrevitasQuantConfig | None) -> nn.Module:
+def build_mlp(
+    in_features: int, n_classes: int, cfg: MLPConfig, quant: BrevitasQuantConfig | None
+) -> nn.Module:
     """Flatten -> [Linear -> ReLU] x len(hidden) -> Linear. Inputs are signed-quantized."""
     from torch import nn
 
@@ -113,8 +135,9 @@ def build_mlp(in_features: int, n_classes: int, cfg: MLPConfig,
     return nn.Sequential(*layers)
 
 
-def build_vit(image_shape: tuple[int, int, int], n_classes: int, cfg: ViTConfig,
-              quant: BrevitasQuantConfig | None) -> nn.Module:
+def build_vit(
+    image_shape: tuple[int, int, int], n_classes: int, cfg: ViTConfig, quant: BrevitasQuantConfig | None
+) -> nn.Module:
     """A tiny ViT: patch embedding (strided conv), L encoder blocks, flatten, classifier."""
     import torch
     from torch import nn

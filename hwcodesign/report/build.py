@@ -12,18 +12,30 @@ from .schema import Report, StepSummary
 
 __all__ = ["build_report", "load_train_summary"]
 
-#: (report section, key in that section) <- (step, metric name)
+#: (report section, key in that section) <- (step, metric name); steps of both flows
 _CURATED = {
-    ("accuracy", "float"): ("train", "accuracy_float"),
-    ("accuracy", "quantized"): ("train", "accuracy_quantized"),
-    ("accuracy", "emulated"): ("convert", "accuracy_emulated"),
-    ("accuracy", "rtl"): ("rtl", "accuracy_rtl"),
-    ("bit_exactness", "hls4ml_vs_keras"): ("convert", "bit_exact_fraction"),
-    ("bit_exactness", "rtl_vs_hls4ml"): ("rtl", "bit_exact_vs_hls4ml"),
-    ("bit_exactness", "rtl_vs_keras"): ("rtl", "bit_exact_vs_keras"),
-    ("model", "ebops"): ("train", "ebops"),
-    ("model", "params_quantized"): ("train", "params_quantized"),
-    ("model", "params_float"): ("train", "params_float"),
+    ("accuracy", "float"): [("train", "accuracy_float"), ("train_torch", "accuracy_float")],
+    ("accuracy", "quantized"): [("train", "accuracy_quantized"), ("train_torch", "accuracy_quantized")],
+    ("accuracy", "exported"): [("export", "accuracy_exported")],
+    ("accuracy", "emulated"): [("convert", "accuracy_emulated")],
+    ("accuracy", "rtl"): [("rtl", "accuracy_rtl")],
+    ("accuracy", "hls4ml"): [("hls4ml_qonnx", "accuracy_hls4ml")],
+    ("bit_exactness", "hls4ml_vs_keras"): [("convert", "bit_exact_fraction")],
+    ("bit_exactness", "rtl_vs_hls4ml"): [("rtl", "bit_exact_vs_hls4ml")],
+    ("bit_exactness", "rtl_vs_keras"): [("rtl", "bit_exact_vs_keras")],
+    ("bit_exactness", "qonnx_vs_brevitas_argmax"): [("export", "argmax_agreement")],
+    ("bit_exactness", "finn_python_vs_brevitas_argmax"): [("finn", "argmax_agreement_convert_to_hw")],
+    ("bit_exactness", "finn_rtl_layers_vs_python"): [("finn_rtlsim", "rtl_layers_bit_exact_fraction")],
+    ("bit_exactness", "hls4ml_vs_brevitas"): [("hls4ml_qonnx", "bit_exact_vs_brevitas")],
+    ("model", "ebops"): [("train", "ebops")],
+    ("model", "params_quantized"): [("train", "params_quantized"), ("train_torch", "params_quantized")],
+    ("model", "params_float"): [("train", "params_float"), ("train_torch", "params_float")],
+}
+#: titles of the per-layer tables steps provide in ``info["layers"]``
+_LAYER_TABLES = {
+    "synth": "Pipeline stages (da4ml estimate, Yosys per stage)",
+    "finn": "finn-plus layers: implementation and estimates",
+    "finn_rtlsim": "finn-plus RTL layers simulated in Verilator",
 }
 
 
@@ -40,10 +52,12 @@ def build_report(run: Run, steps: list[str]) -> Report:
         if rec is not None:
             records[s] = rec
     sections: dict[str, dict] = {"accuracy": {}, "bit_exactness": {}, "model": {}}
-    for (section, key), (step, metric) in _CURATED.items():
-        m = records.get(step) and records[step].metrics.get(metric)
-        if m:
-            sections[section][key] = m
+    for (section, key), sources in _CURATED.items():
+        for step, metric in sources:
+            m = records[step].metrics.get(metric) if step in records else None
+            if m:
+                sections[section][key] = m
+                break
 
     summary = load_train_summary(run)
     auc = {k: summary[k]["auc"] for k in ("float", "quantized") if k in summary}
@@ -70,7 +84,9 @@ def build_report(run: Run, steps: list[str]) -> Report:
         model=sections["model"],
         latency=_section(records, "latency"),
         resources=_section(records, "resources"),
-        layers=[row for rec in records.values() for row in rec.info.get("layers", [])],
+        layers={
+            _LAYER_TABLES.get(s, s): r.info["layers"] for s, r in records.items() if r.info.get("layers")
+        },
         steps=[
             StepSummary(
                 step=r.step,

@@ -45,7 +45,9 @@ class Report(BaseModel):
     model: dict[str, Metric] = Field(default_factory=dict, description="EBOPs, parameters")
     latency: dict[str, Any] = Field(default_factory=dict, description="cycles, ns, II, budget")
     resources: dict[str, Any] = Field(default_factory=dict, description="LUT/FF/DSP/BRAM per source")
-    layers: list[dict[str, Any]] = Field(default_factory=list, description="per-layer table")
+    layers: dict[str, list[dict[str, Any]]] = Field(
+        default_factory=dict, description="per-layer tables by title"
+    )
     steps: list[StepSummary] = Field(default_factory=list)
     tools: dict[str, str] = Field(default_factory=dict)
     metrics: dict[str, dict[str, Metric]] = Field(

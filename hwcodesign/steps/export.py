@@ -52,7 +52,7 @@ def execute_qonnx(path: Path, x: np.ndarray, batch: int) -> np.ndarray:
     iname, oname = model.graph.input[0].name, model.graph.output[0].name
     outs = []
     for i in range(0, len(x), batch):
-        chunk = x[i:i + batch]
+        chunk = x[i : i + batch]
         pad = batch - len(chunk)
         if pad:
             chunk = np.concatenate([chunk, np.zeros((pad, *chunk.shape[1:]), chunk.dtype)])
@@ -87,10 +87,18 @@ def step_export(run: Run, out: Path) -> StepResult:
         metrics={
             "argmax_agreement": Metric(value=same_argmax, unit="fraction", n=n, source=src),
             "max_abs_diff": Metric(value=max_diff, unit="", n=n, source=src),
-            "accuracy_exported": Metric(value=float((y_qonnx.argmax(1) == ds.y_test).mean()),
-                                        unit="fraction", n=n, source=f"qonnx {versions('qonnx')['qonnx']}"),
-            "batch1_identical": Metric(value=single_frac, unit="fraction", n=n1,
-                                       source="batch-1 export vs batched export, qonnx execution"),
+            "accuracy_exported": Metric(
+                value=float((y_qonnx.argmax(1) == ds.y_test).mean()),
+                unit="fraction",
+                n=n,
+                source=f"qonnx {versions('qonnx')['qonnx']}",
+            ),
+            "batch1_identical": Metric(
+                value=single_frac,
+                unit="fraction",
+                n=n1,
+                source="batch-1 export vs batched export, qonnx execution",
+            ),
         },
         tools=versions("brevitas", "qonnx", "onnx", "torch"),
         info={"opset": OPSET, "files": ["qonnx/model.onnx", "qonnx/model_batch.onnx"]},

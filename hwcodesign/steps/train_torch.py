@@ -58,8 +58,7 @@ def step_train_torch(run: Run, out: Path) -> StepResult:
     kinds = (["float"] if cfg.train.train_float else []) + ["quantized"]
     for kind in kinds:
         model = build_torch_model(cfg, shape, n_classes, kind == "quantized")
-        hist = fit_torch(model, ds, cfg.train,
-                         lambda e, n, logs, k=kind: run.progress(f"{k} epochs", e, n))
+        hist = fit_torch(model, ds, cfg.train, lambda e, n, logs, k=kind: run.progress(f"{k} epochs", e, n))
         torch.save(model.state_dict(), out / f"{kind}.pt")
         logits[kind] = predict_torch(model, ds.x_test)
         m = classification_metrics(logits[kind], ds.y_test, ds.classes)
@@ -73,9 +72,14 @@ def step_train_torch(run: Run, out: Path) -> StepResult:
     metrics = {}
     for kind in kinds:
         label = "float" if kind == "float" else f"quantized (W{q.weight_bits}A{q.act_bits})"
-        metrics[f"accuracy_{kind}"] = Metric(value=summary[kind]["accuracy"], unit="fraction",
-                                             n=len(ds.y_test), source=f"{src}, {label}")
-        metrics[f"params_{kind}"] = Metric(value=summary[kind]["params"], unit="weights",
-                                           source="model", kind="config")
-    return StepResult(metrics=metrics, tools=versions("torch", "brevitas"),
-                      info={"epochs_run": len(summary["quantized"]["history"]["loss"])})
+        metrics[f"accuracy_{kind}"] = Metric(
+            value=summary[kind]["accuracy"], unit="fraction", n=len(ds.y_test), source=f"{src}, {label}"
+        )
+        metrics[f"params_{kind}"] = Metric(
+            value=summary[kind]["params"], unit="weights", source="model", kind="config"
+        )
+    return StepResult(
+        metrics=metrics,
+        tools=versions("torch", "brevitas"),
+        info={"epochs_run": len(summary["quantized"]["history"]["loss"])},
+    )

@@ -16,8 +16,13 @@ from pathlib import Path
 
 from ..errors import MissingDependencyError, ToolNotFoundError
 
-__all__ = ["bootstrap", "version", "parse_estimate_reports", "parse_time_per_step",
-           "parse_post_synth_resources"]
+__all__ = [
+    "bootstrap",
+    "version",
+    "parse_estimate_reports",
+    "parse_time_per_step",
+    "parse_post_synth_resources",
+]
 
 INSTALL = ".venv/bin/pip install --no-deps finn-plus==1.6.1  (part of `make install`)"
 
@@ -27,7 +32,9 @@ class _NoXsim:
 
     def __init__(self, *args, **kwargs) -> None:
         raise ToolNotFoundError(
-            "Vivado xsim (finn_xsi)", "finn-plus rtlsim", "source Vivado's settings64.sh",
+            "Vivado xsim (finn_xsi)",
+            "finn-plus rtlsim",
+            "source Vivado's settings64.sh",
             "hwcodesign simulates finn-plus RTL layers with Verilator instead (step finn_rtlsim)",
         )
 
@@ -88,9 +95,15 @@ def parse_estimate_reports(report_dir: Path) -> dict:
         r = {k: _num(v) for k, v in res.get(name, {}).items()}
         layers.append({"layer": name, "cycles": cycles.get(name), **r})
     perf = {k: _num(v) for k, v in load("estimate_network_performance.json").items()}
-    return {"layers": layers, "total": {k: _num(v) for k, v in (total or {}).items()},
-            "network": perf, "hls": {k: {kk: _num(vv) for kk, vv in v.items()}
-                                     for k, v in load("estimate_layer_resources_hls.json").items()}}
+    return {
+        "layers": layers,
+        "total": {k: _num(v) for k, v in (total or {}).items()},
+        "network": perf,
+        "hls": {
+            k: {kk: _num(vv) for kk, vv in v.items()}
+            for k, v in load("estimate_layer_resources_hls.json").items()
+        },
+    }
 
 
 def parse_time_per_step(text: str) -> dict[str, float]:

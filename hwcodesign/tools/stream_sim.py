@@ -8,10 +8,7 @@ second run of an unchanged design skips the (slow) C++ compile.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
-import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +25,6 @@ __all__ = [
     "measure_latency",
     "LatencyMatch",
     "TESTBENCH",
-    "default_cache_dir",
 ]
 
 TESTBENCH = Path(__file__).resolve().parents[2] / "sim" / "da4ml_stream_tb.cpp"
@@ -55,23 +51,6 @@ class StreamDesign:
         )
 
 
-def default_cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "hwcodesign" / "verilator"
-
-
-def _content_key(design: StreamDesign, options: verilator.BuildOptions) -> str:
-    h = hashlib.sha256()
-    files = sorted(
-        {*design.sources, TESTBENCH, *(p for d in design.include_dirs for p in sorted(d.glob("*.h*")))}
-    )
-    for p in files:
-        h.update(p.name.encode())
-        h.update(p.read_bytes())
-    h.update(json.dumps([design.config_header(), options.key(), verilator.version()]).encode())
-    return h.hexdigest()[:20]
-
-
 def build_stream_sim(
     design: StreamDesign,
     workdir: Path,
@@ -83,38 +62,18 @@ def build_stream_sim(
 
     Returns (executable, info) where info holds seconds, cached flag, cache key, log path.
     """
-    options = options or verilator.BuildOptions()
-    cache = cache_dir or default_cache_dir()
-    key = _content_key(design, options)
-    cached = cache / key / f"V{design.top}_sim"
-    workdir.mkdir(parents=True, exist_ok=True)
-    exe = workdir / f"V{design.top}_sim"
-    if cached.is_file():
-        shutil.copy2(cached, exe)
-        return exe, {"seconds": 0.0, "cached": True, "key": key, "options": options.key()}
+    (workdir / "tb_config.h").parent.mkdir(parents=True, exist_ok=True)
     (workdir / "tb_config.h").write_text(design.config_header())
-    built, result = verilator.build(
+    return verilator.build_cached(
         design.top,
         design.sources,
         TESTBENCH,
         workdir,
         (*design.include_dirs, workdir),
         options,
-        timeout_s=timeout_s,
+        cache_dir,
+        timeout_s,
     )
-    shutil.copy2(built, exe)
-    cached.parent.mkdir(parents=True, exist_ok=True)
-    tmp = cached.with_suffix(".tmp")
-    shutil.copy2(built, tmp)
-    tmp.replace(cached)
-    shutil.rmtree(workdir / "obj_dir", ignore_errors=True)
-    return exe, {
-        "seconds": round(result.seconds, 2),
-        "cached": False,
-        "key": key,
-        "options": options.key(),
-        "log": str(result.log_file.name),
-    }
 
 
 def run_stream_sim(

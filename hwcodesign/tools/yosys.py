@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..cache import cache_dir as cache_root
 from ..errors import ToolNotFoundError
 from ._process import run_logged
 
@@ -27,7 +28,6 @@ __all__ = [
     "parse_stat_json",
     "parse_stat_text",
     "categorise_cells",
-    "default_cache_dir",
 ]
 
 INSTALL = "sudo apt-get install yosys  (part of `make install`)"
@@ -117,13 +117,6 @@ def synth_xilinx(
     return SynthResult(categorise_cells(cells), cells, result.seconds, False, result.log_file, script)
 
 
-def default_cache_dir() -> Path:
-    import os
-
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "hwcodesign" / "yosys"
-
-
 def synth_modules(
     jobs: Sequence[tuple[str, Sequence[Path]]],
     family: str,
@@ -143,7 +136,7 @@ def synth_modules(
     import time
     from concurrent.futures import ThreadPoolExecutor
 
-    cache = cache_dir or default_cache_dir()
+    cache = cache_dir or cache_root("yosys")
     mem_files = sorted(memory_dir.glob("*")) if memory_dir else []
     deadline = time.monotonic() + budget_s
 

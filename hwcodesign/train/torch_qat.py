@@ -28,12 +28,13 @@ def predict_torch(model: nn.Module, x: np.ndarray, batch_size: int = 512) -> np.
     outs = []
     with torch.no_grad():
         for i in range(0, len(x), batch_size):
-            outs.append(model(torch.from_numpy(np.ascontiguousarray(x[i:i + batch_size]))).numpy())
+            outs.append(model(torch.from_numpy(np.ascontiguousarray(x[i : i + batch_size]))).numpy())
     return np.concatenate(outs)
 
 
-def fit_torch(model: nn.Module, data: SplitDataset, cfg: KerasTrainConfig,
-              on_epoch: EpochCallback | None = None) -> dict[str, list[float]]:
+def fit_torch(
+    model: nn.Module, data: SplitDataset, cfg: KerasTrainConfig, on_epoch: EpochCallback | None = None
+) -> dict[str, list[float]]:
     """AdamW + cosine schedule with warm-up, early stopping on validation accuracy; the best
     weights are restored. Returns the history (loss, accuracy, val_accuracy per epoch)."""
     import torch
@@ -42,8 +43,9 @@ def fit_torch(model: nn.Module, data: SplitDataset, cfg: KerasTrainConfig,
     rng = np.random.default_rng(cfg.seed)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
     steps_per_epoch = int(np.ceil(len(data.y_train) / cfg.batch_size))
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.learning_rate, pct_start=0.1,
-                                                total_steps=steps_per_epoch * cfg.epochs)
+    sched = torch.optim.lr_scheduler.OneCycleLR(
+        opt, max_lr=cfg.learning_rate, pct_start=0.1, total_steps=steps_per_epoch * cfg.epochs
+    )
     loss_fn = torch.nn.CrossEntropyLoss()
     x_train = torch.from_numpy(data.x_train)
     y_train = torch.from_numpy(data.y_train.astype(np.int64))
@@ -54,7 +56,7 @@ def fit_torch(model: nn.Module, data: SplitDataset, cfg: KerasTrainConfig,
         order = torch.from_numpy(rng.permutation(len(y_train)))
         total, correct, seen = 0.0, 0, 0
         for i in range(0, len(order), cfg.batch_size):
-            idx = order[i:i + cfg.batch_size]
+            idx = order[i : i + cfg.batch_size]
             xb, yb = x_train[idx], y_train[idx]
             opt.zero_grad()
             logits = model(xb)
@@ -62,15 +64,16 @@ def fit_torch(model: nn.Module, data: SplitDataset, cfg: KerasTrainConfig,
             loss.backward()
             opt.step()
             sched.step()
-            total += float(loss) * len(idx)
+            total += loss.item() * len(idx)
             correct += int((logits.argmax(1) == yb).sum())
             seen += len(idx)
         val_acc = float((predict_torch(model, data.x_val).argmax(1) == data.y_val).mean())
         history["loss"].append(total / seen)
         history["accuracy"].append(correct / seen)
         history["val_accuracy"].append(val_acc)
-        log.info("epoch %d: loss %.4f acc %.4f val_acc %.4f", epoch + 1, total / seen,
-                 correct / seen, val_acc)
+        log.info(
+            "epoch %d: loss %.4f acc %.4f val_acc %.4f", epoch + 1, total / seen, correct / seen, val_acc
+        )
         if on_epoch is not None:
             on_epoch(epoch + 1, cfg.epochs, {"loss": total / seen, "val_accuracy": val_acc})
         if val_acc > best_acc:
