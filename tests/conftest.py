@@ -37,30 +37,42 @@ def tiny_config_dict(tmp_path: Path) -> dict:
     return raw
 
 
-@pytest.fixture(scope="session")
-def tiny_notebook(tmp_path_factory):
-    """Execute notebooks/01_jet_tagger.ipynb (the tiny jet tagger, every step, for real).
-
-    This is the suite's one end-to-end run; the report tests read the run it leaves.
-    Returns (executed notebook, run folder).
-    """
+def execute_notebook(name: str, runs: Path):
+    """Execute notebooks/<name> with its runs folder redirected to ``runs``."""
     import nbformat
     from nbclient import NotebookClient
 
-    runs = tmp_path_factory.mktemp("nb") / "runs"
-    nb = nbformat.read(REPO / "notebooks" / "01_jet_tagger.ipynb", as_version=4)
+    nb = nbformat.read(REPO / "notebooks" / name, as_version=4)
     old = os.environ.get("HWCODESIGN_RUNS_DIR")
     os.environ["HWCODESIGN_RUNS_DIR"] = str(runs)
     try:
         NotebookClient(
-            nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(REPO / "notebooks")}}
+            nb, timeout=1200, kernel_name="python3", resources={"metadata": {"path": str(REPO / "notebooks")}}
         ).execute()
     finally:
         if old is None:
             del os.environ["HWCODESIGN_RUNS_DIR"]
         else:
             os.environ["HWCODESIGN_RUNS_DIR"] = old
-    return nb, runs / "jet_tagger_tiny"
+    return nb
+
+
+@pytest.fixture(scope="session")
+def tiny_notebook(tmp_path_factory):
+    """Execute notebooks/01_jet_tagger.ipynb (the tiny jet tagger, every step, for real).
+
+    This is one of the suite's end-to-end runs; the report tests read the run it leaves.
+    Returns (executed notebook, run folder).
+    """
+    runs = tmp_path_factory.mktemp("nb") / "runs"
+    return execute_notebook("01_jet_tagger.ipynb", runs), runs / "jet_tagger_tiny"
+
+
+@pytest.fixture(scope="session")
+def vit_notebook(tmp_path_factory):
+    """Execute notebooks/02_lowbit_vit.ipynb (the tiny ViT through the PyTorch flow)."""
+    runs = tmp_path_factory.mktemp("nb_vit") / "runs"
+    return execute_notebook("02_lowbit_vit.ipynb", runs), runs / "vit_digits_tiny"
 
 
 @pytest.fixture(scope="session")

@@ -91,7 +91,9 @@ def test_resources_from_da4ml_and_yosys(tiny_run):
     top = (tiny_run.root / "rtl" / "da4ml" / "src" / "model.v").read_text()
     assert res[ysrc]["counts"]["FF"] == register_bits(top) == meta["reg_bits"]
     assert res[ysrc]["counts"]["LUT"] > 0
-    assert res[ysrc]["percent"]["LUT"] == pytest.approx(100 * res[ysrc]["counts"]["LUT"] / 1_728_000, rel=1e-3)
+    assert res[ysrc]["percent"]["LUT"] == pytest.approx(
+        100 * res[ysrc]["counts"]["LUT"] / 1_728_000, rel=1e-3
+    )
     assert any("not post-route" in n for n in report["notes"])
     stages = report["layers"]["Pipeline stages (da4ml estimate, Yosys per stage)"]
     assert len(stages) == meta["latency"]  # one row per pipeline stage

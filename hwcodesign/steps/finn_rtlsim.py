@@ -50,7 +50,8 @@ def reference_contexts(model, inputs: list[np.ndarray]) -> list[dict]:
             inst = getCustomOp(node) if node.domain.startswith("finn") else None
             base = _base_class(inst, node.op_type) if inst is not None else None
             if base is not None:
-                base.execute_node(inst, ctx, model.graph)
+                python = getattr(base, "_execute_node_python", None)  # layers that dispatch
+                (python or base.execute_node)(inst, ctx, model.graph)  # on exec_mode
             else:
                 execute_node(node, ctx, model.graph, opset)
         contexts.append(ctx)
