@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 import yaml
-
 from conftest import REPO, mismatch_message
+
 from hwcodesign.config import config_from_dict
 from hwcodesign.flows import run_flow
 

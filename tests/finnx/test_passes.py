@@ -24,8 +24,8 @@ def _model(nodes, inputs, outputs, inits=(), value_info=()):
 
 
 def test_multithreshold_layout_follows_rank():
-    from qonnx.custom_op.registry import getCustomOp
     from qonnx.core.onnx_exec import execute_onnx
+    from qonnx.custom_op.registry import getCustomOp
 
     from hwcodesign.finnx import FixMultiThresholdLayout
 
