@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 HWCD   := $(VENV)/bin/hwcodesign
 
-.PHONY: help install physics demo test test-slow test-all lint bench clean
+.PHONY: help install physics demo test test-slow test-all lint bench pynq-venv clean
 
 help:
 	@echo "make demo       install everything, then run the jet tagger end to end (runs/jet_tagger/)"
@@ -12,6 +12,7 @@ help:
 	@echo "make test-slow  the slow end-to-end tests (full-size runs)"
 	@echo "make bench      benchmarks (print tables)"
 	@echo "make lint       ruff"
+	@echo "make pynq-venv  .venv-pynq with pynq + finn-plus-driver (numpy<2) for deployment"
 
 install:
 	@bash scripts/bootstrap.sh
@@ -38,6 +39,11 @@ lint: install
 
 bench: physics
 	$(PY) bench/rtl_speed.py
+
+pynq-venv:
+	@test -x .venv-pynq/bin/python || python3.11 -m venv .venv-pynq
+	.venv-pynq/bin/python -m pip install -q -r requirements/pynq.txt
+	.venv-pynq/bin/python -c "import pynq, numpy; print('pynq', pynq.__version__, 'numpy', numpy.__version__)"
 
 clean:
 	rm -rf runs .pytest_cache

@@ -77,29 +77,24 @@ def run(
             elif e.state == "failed":
                 console.print(f"[red]✗ {e.step} failed[/]")
 
-        try:
-            result = run_flow(
+        def go(replace: bool):
+            return run_flow(
                 cfg,
                 until=until,
                 only=only,
                 force=force,
-                overwrite=overwrite,
+                overwrite=replace,
                 on_event=on_event,
                 on_progress=on_progress,
             )
+
+        try:
+            result = go(overwrite)
         except RunExistsError as e:
             progress.stop()
             if not (yes or (sys.stdin.isatty() and typer.confirm(f"{e}\nReplace it?"))):
                 raise
-            result = run_flow(
-                cfg,
-                until=until,
-                only=only,
-                force=force,
-                overwrite=True,
-                on_event=on_event,
-                on_progress=on_progress,
-            )
+            result = go(True)
     report = result.root / "report" / "report.json"
     if report.is_file():
         console.print(f"report: {report} and {report.with_name('index.html')}")

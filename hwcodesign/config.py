@@ -88,6 +88,12 @@ class ImageDataConfig(_Section):
     )
 
 
+def _heads_divide(cfg):
+    if cfg.embed_dim % cfg.num_heads:
+        raise ValueError(f"embed_dim ({cfg.embed_dim}) must be divisible by num_heads ({cfg.num_heads})")
+    return cfg
+
+
 class JetTransformerConfig(_Section):
     """HGQ2 transformer jet tagger (and its float twin)."""
 
@@ -100,11 +106,7 @@ class JetTransformerConfig(_Section):
 
     @model_validator(mode="after")
     def _heads_divide(self) -> JetTransformerConfig:
-        if self.embed_dim % self.num_heads:
-            raise ValueError(
-                f"embed_dim ({self.embed_dim}) must be divisible by num_heads ({self.num_heads})"
-            )
-        return self
+        return _heads_divide(self)
 
 
 class KerasFileModelConfig(_Section):
@@ -145,14 +147,16 @@ class ViTConfig(_Section):
     norm_affine: bool = Field(
         False, description="LayerNorm with learned scale/bias (finn-plus maps only without)."
     )
+    mlp_activation: Literal["relu", "gelu"] = Field(
+        "relu", description="Activation in the MLP (ReLU is a threshold stage; GELU is not)."
+    )
+    pooling: Literal["flatten", "mean"] = Field(
+        "flatten", description="Tokens to classifier: flatten (MVAU) or mean over tokens (ReduceMean)."
+    )
 
     @model_validator(mode="after")
     def _heads_divide(self) -> ViTConfig:
-        if self.embed_dim % self.num_heads:
-            raise ValueError(
-                f"embed_dim ({self.embed_dim}) must be divisible by num_heads ({self.num_heads})"
-            )
-        return self
+        return _heads_divide(self)
 
 
 ModelConfig = Annotated[

@@ -180,7 +180,8 @@ def build_vit(
             self.res1_quant = q.act()
             self.norm2 = nn.LayerNorm(d, elementwise_affine=cfg.norm_affine)
             self.norm2_quant = q.act()
-            self.fc1, self.act, self.fc2 = q.linear(d, cfg.mlp_dim), q.relu(), q.linear(cfg.mlp_dim, d)
+            self.fc1, self.fc2 = q.linear(d, cfg.mlp_dim), q.linear(cfg.mlp_dim, d)
+            self.act = q.relu() if cfg.mlp_activation == "relu" else nn.Sequential(nn.GELU(), q.act())
             self.res2_quant = q.act()
 
         def forward(self, x):
@@ -195,13 +196,14 @@ def build_vit(
             self.pos = nn.Parameter(torch.zeros(1, n_tokens, d))
             self.embed_quant = q.act()
             self.blocks = nn.Sequential(*[Block() for _ in range(cfg.num_blocks)])
-            self.head = q.linear(n_tokens * d, n_classes)
+            self.head = q.linear(n_tokens * d if cfg.pooling == "flatten" else d, n_classes)
             self.out_quant = q.act(quant.output_bits if quant else None)
 
         def forward(self, x):
             x = self.patch(self.inp(x))  # (B, D, h, w)
             x = x.permute(0, 2, 3, 1).reshape(x.shape[0], n_tokens, d)  # tokens, channels last
             x = self.blocks(self.embed_quant(x + self.pos))
-            return self.out_quant(self.head(x.reshape(x.shape[0], n_tokens * d)))
+            x = x.reshape(x.shape[0], n_tokens * d) if cfg.pooling == "flatten" else x.mean(dim=1)
+            return self.out_quant(self.head(x))
 
     return ViT()

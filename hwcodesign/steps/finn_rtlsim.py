@@ -34,28 +34,33 @@ def _base_class(inst, op_type: str):
     return next((c for c in type(inst).__mro__ if c.__name__ == base), None) if base else None
 
 
-def reference_contexts(model, inputs: list[np.ndarray]) -> list[dict]:
-    """Execution contexts (every tensor) of the dataflow graph for each input frame, with
-    each HW layer's Python semantics."""
+def run_graph(model, frame: np.ndarray, stop_before: str | None = None) -> dict:
+    """Execute a FINN graph node by node on one frame (HW layers with their base class'
+    Python semantics) and return the context; stop before node ``stop_before`` if given."""
     from qonnx.core.onnx_exec import execute_node
     from qonnx.custom_op.registry import getCustomOp
 
     iname = model.graph.input[0].name
     opset = model.model.opset_import[0].version
-    contexts = []
-    for frame in inputs:
-        ctx = model.make_empty_exec_context()
-        ctx[iname] = frame.reshape(model.get_tensor_shape(iname)).astype(np.float32)
-        for node in model.graph.node:
-            inst = getCustomOp(node) if node.domain.startswith("finn") else None
-            base = _base_class(inst, node.op_type) if inst is not None else None
-            if base is not None:
-                python = getattr(base, "_execute_node_python", None)  # layers that dispatch
-                (python or base.execute_node)(inst, ctx, model.graph)  # on exec_mode
-            else:
-                execute_node(node, ctx, model.graph, opset)
-        contexts.append(ctx)
-    return contexts
+    ctx = model.make_empty_exec_context()
+    ctx[iname] = frame.reshape(model.get_tensor_shape(iname)).astype(np.float32)
+    for node in model.graph.node:
+        if node.name == stop_before:
+            break
+        inst = getCustomOp(node) if node.domain.startswith("finn") else None
+        base = _base_class(inst, node.op_type) if inst is not None else None
+        if base is not None:
+            python = getattr(base, "_execute_node_python", None)  # layers that dispatch
+            (python or base.execute_node)(inst, ctx, model.graph)  # on exec_mode
+        else:
+            execute_node(node, ctx, model.graph, opset)
+    return ctx
+
+
+def reference_contexts(model, inputs: list[np.ndarray]) -> list[dict]:
+    """Execution contexts (every tensor) of the dataflow graph for each input frame, with
+    each HW layer's Python semantics."""
+    return [run_graph(model, frame) for frame in inputs]
 
 
 def _sources(inst) -> tuple[Path, ...]:
@@ -142,23 +147,10 @@ def simulate_layer(model, node, contexts: list[dict], workdir: Path) -> dict:
     }
 
 
-def _dataflow_inputs(run: Run, parent, x: np.ndarray) -> list[np.ndarray]:
+def _dataflow_inputs(parent, x: np.ndarray) -> list[np.ndarray]:
     """What enters the accelerator: the parent graph executed up to its dataflow partition."""
-    from qonnx.core.onnx_exec import execute_node
-
     sdp = next(n for n in parent.graph.node if n.op_type == "StreamingDataflowPartition")
-    iname = parent.graph.input[0].name
-    opset = parent.model.opset_import[0].version
-    frames = []
-    for xi in x:
-        ctx = parent.make_empty_exec_context()
-        ctx[iname] = xi.reshape(parent.get_tensor_shape(iname)).astype(np.float32)
-        for node in parent.graph.node:
-            if node is sdp or node.name == sdp.name:
-                break
-            execute_node(node, ctx, parent.graph, opset)
-        frames.append(np.array(ctx[sdp.input[0]]))
-    return frames
+    return [np.array(run_graph(parent, xi, stop_before=sdp.name)[sdp.input[0]]) for xi in x]
 
 
 def step_finn_rtlsim(run: Run, out: Path) -> StepResult:
@@ -172,7 +164,7 @@ def step_finn_rtlsim(run: Run, out: Path) -> StepResult:
     model = ModelWrapper(str(finn_dir / "dataflow.onnx"))
     parent = ModelWrapper(str(finn_dir / "parent.onnx"))
     n = min(run.config.target.finn.rtlsim_samples, len(load_dataset(run).x_test))
-    frames = _dataflow_inputs(run, parent, load_dataset(run).x_test[:n])
+    frames = _dataflow_inputs(parent, load_dataset(run).x_test[:n])
     contexts = reference_contexts(model, frames)
     rows, rtl_nodes = [], [nd for nd in model.graph.node if nd.op_type.endswith("_rtl")]
     for node in model.graph.node:

@@ -141,22 +141,30 @@ def _resources(el) -> dict[str, int]:
     return res
 
 
+def _header_fields(text: str, pattern: str, labels: dict[str, str]) -> dict[str, str]:
+    """key -> value of report header lines; ``pattern`` has a ``{label}`` slot and one group."""
+    out = {}
+    for key, label in labels.items():
+        m = re.search(pattern.format(label=re.escape(label)), text, re.M)
+        if m:
+            out[key] = m.group(1).strip()
+    return out
+
+
 def parse_csynth_rpt(text: str) -> dict:
     """HLS C-synthesis text report (``<top>_csynth.rpt``), Vivado HLS or Vitis HLS."""
     out: dict = {}
     m = re.search(r"==\s*(Vivado HLS|Vitis HLS) Report for '([^']+)'", text)
     if m:
         out["tool"], out["top"] = normalise_tool_name(m.group(1)), m.group(2)
-    for key, label in (
-        ("version", "Version"),
-        ("solution", "Solution"),
-        ("family", "Product family"),
-        ("part", "Target device"),
-    ):
-        m = re.search(rf"^\* {label}:\s+(.+)$", text, re.M)
-        if m:
-            value = m.group(1).strip()
-            out[key] = value.split()[0] if key in ("version", "solution") else value
+    labels = {
+        "version": "Version",
+        "solution": "Solution",
+        "family": "Product family",
+        "part": "Target device",
+    }
+    for key, value in _header_fields(text, r"^\* {label}:\s+(.+)$", labels).items():
+        out[key] = value.split()[0] if key in ("version", "solution") else value
     m = re.search(r"^\s*\|ap_clk\s*\|([^|]+)\|([^|]+)\|([^|]+)\|", text, re.M)
     if m:
         out["target_clock_ns"], out["estimated_clock_ns"], out["clock_uncertainty_ns"] = (
@@ -232,15 +240,8 @@ def parse_utilization_rpt(text: str) -> dict:
     Returns tool version, device, design state, and per resource used/available counts
     (BRAM also as 18K-block equivalents, two per tile)."""
     out: dict = {}
-    for key, label in (
-        ("version", "Tool Version"),
-        ("device", "Device"),
-        ("design", "Design"),
-        ("state", "Design State"),
-    ):
-        m = re.search(rf"^\|\s*{label}\s*:\s*(.+?)\s*$", text, re.M)
-        if m:
-            out[key] = m.group(1)
+    labels = {"version": "Tool Version", "device": "Device", "design": "Design", "state": "Design State"}
+    out.update(_header_fields(text, r"^\|\s*{label}\s*:\s*(.+?)\s*$", labels))
     if "version" in out:
         m = re.search(r"v\.?(\d{4}\.\d)", out["version"])
         out["version"] = m.group(1) if m else out["version"]
