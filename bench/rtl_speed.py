@@ -49,7 +49,7 @@ def trained_run(n: int, epochs: int):
 
 
 def optimised(run, work: Path, yosys_budget: float) -> dict:
-    from hwcodesign.steps.rtl import _io, _sim_sources, decode_outputs, encode_inputs, trace_to_rtl
+    from hwcodesign.steps.rtl import decode_outputs, encode_inputs, rtl_io, sim_sources, trace_to_rtl
     from hwcodesign.steps.synth import register_bits, stage_sources
     from hwcodesign.steps.train import load_quantized_model
     from hwcodesign.targets import yosys_family
@@ -66,10 +66,10 @@ def optimised(run, work: Path, yosys_budget: float) -> dict:
     rtl, _ = trace_to_rtl(model, work / "da4ml", cfg.rtl.latency_cutoff, cfg.clock_ns, cfg.part)
     t["da4ml trace + write"] = time.perf_counter() - t0
     src = work / "da4ml" / "src"
-    kin, kout, n_in, n_out = _io(rtl)
+    kin, kout, n_in, n_out = rtl_io(rtl)
 
     t0 = time.perf_counter()
-    sources = _sim_sources(src, work / "flat", flatten=True)
+    sources = sim_sources(src, work / "flat", flatten=True)
     t["flatten operators"] = time.perf_counter() - t0
     design = stream_sim.StreamDesign(
         "model_wrapper",

@@ -24,7 +24,7 @@ from ..train.metrics import identical_fraction
 from .data import load_dataset
 from .train import load_quantized_model
 
-__all__ = ["step_rtl", "trace_to_rtl", "PROJECT"]
+__all__ = ["step_rtl", "trace_to_rtl", "rtl_io", "sim_sources", "encode_inputs", "decode_outputs", "PROJECT"]
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def trace_to_rtl(model, out: Path, latency_cutoff: float, clock_ns: float, part:
     return rtl, trace_s
 
 
-def _io(rtl) -> tuple[tuple[int, int, int], tuple[int, int, int], int, int]:
+def rtl_io(rtl) -> tuple[tuple[int, int, int], tuple[int, int, int], int, int]:
     from da4ml.codegen.rtl.rtl_model import get_io_kifs
 
     kin, kout = get_io_kifs(rtl._solution)
@@ -83,7 +83,7 @@ def decode_outputs(raw: np.ndarray, kif_out: tuple[int, int, int]) -> np.ndarray
     return (((raw.astype(np.int64) + b) % a - b) * 2.0**-f).astype(np.float64)
 
 
-def _sim_sources(src: Path, flat_dir: Path, flatten: bool) -> tuple[Path, ...]:
+def sim_sources(src: Path, flat_dir: Path, flatten: bool) -> tuple[Path, ...]:
     """Verilog for the simulator: da4ml's files, with operator instances flattened into
     assigns when asked (see hwcodesign.verilog); synthesis keeps using the originals."""
     files = sorted(src.glob("*.v"))
@@ -113,11 +113,11 @@ def step_rtl(run: Run, out: Path) -> StepResult:
     run.progress("da4ml trace + Verilog", 0, 1)
     rtl, trace_s = trace_to_rtl(model, out / "da4ml", cfg.rtl.latency_cutoff, cfg.clock_ns, cfg.part)
     run.progress("da4ml trace + Verilog", 1, 1)
-    kif_in, kif_out, n_in, n_out = _io(rtl)
+    kif_in, kif_out, n_in, n_out = rtl_io(rtl)
     src = out / "da4ml" / "src"
     design = stream_sim.StreamDesign(
         top=f"{PROJECT}_wrapper",
-        sources=_sim_sources(src, out / "sim" / "src", cfg.rtl.flatten_operators),
+        sources=sim_sources(src, out / "sim" / "src", cfg.rtl.flatten_operators),
         include_dirs=(src, src / "static", out / "da4ml" / "sim"),
         n_inp=n_in,
         n_out=n_out,

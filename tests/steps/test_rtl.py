@@ -40,9 +40,9 @@ def test_small_mlp_rtl_is_bit_exact_with_measured_latency(tmp_path, rng):
     rtl, _ = trace_to_rtl(
         model, tmp_path / "da4ml", latency_cutoff=2.0, clock_ns=5.0, part="xcvu13p-flga2577-2-e"
     )
-    from hwcodesign.steps.rtl import _io
+    from hwcodesign.steps.rtl import rtl_io
 
-    kif_in, kif_out, n_in, n_out = _io(rtl)
+    kif_in, kif_out, n_in, n_out = rtl_io(rtl)
     src = tmp_path / "da4ml" / "src"
     design = stream_sim.StreamDesign(
         "model_wrapper",
