@@ -103,6 +103,8 @@ def parse_estimate_reports(report_dir: Path) -> dict:
             k: {kk: _num(vv) for kk, vv in v.items()}
             for k, v in load("estimate_layer_resources_hls.json").items()
         },
+        "ops_and_params": load("op_and_param_counts.json"),
+        "alternatives": load("estimate_layer_config_alternatives.json"),
     }
 
 

@@ -23,6 +23,7 @@ __all__ = [
     "parse_csynth_rpt",
     "parse_cosim_rpt",
     "parse_utilization_rpt",
+    "parse_utilization_xml",
     "normalise_tool_name",
 ]
 
@@ -265,4 +266,49 @@ def parse_utilization_rpt(text: str) -> dict:
             avail["BRAM_18K"] = avail["BRAM_TILE"] * 2
     out["used"] = used
     out["available"] = avail
+    return out
+
+
+_XML_COLUMNS = {
+    "Total LUTs": "LUT",
+    "Logic LUTs": "LUT_logic",
+    "LUTRAMs": "LUTRAM",
+    "SRLs": "SRL",
+    "FFs": "FF",
+    "RAMB36": "BRAM_36K",
+    "RAMB18": "BRAM_18K",
+    "URAM": "URAM",
+    "DSP Blocks": "DSP",
+}
+
+
+def parse_utilization_xml(text: str) -> dict:
+    """Vivado ``report_utilization -hierarchical -format xml``: one row per instance with
+    its depth in the hierarchy and numeric resource columns."""
+    root = ET.fromstring(text)
+    out: dict = {
+        "design": root.get("designname"),
+        "part": root.get("partname"),
+        "state": root.get("designstate"),
+        "rows": [],
+    }
+    for table in root.iter("table"):
+        header: list[str] = []
+        for row in table.iter("tablerow"):
+            heads = [h.get("contents", "") for h in row.iter("tableheader")]
+            if heads:
+                header = heads
+                continue
+            cells = [c.get("contents", "") for c in row.iter("tablecell")]
+            if not header or len(cells) != len(header):
+                continue
+            inst = cells[0]
+            entry = {
+                "instance": inst.strip(),
+                "depth": (len(inst) - len(inst.lstrip(" "))) // 2,
+                "module": cells[1].strip(),
+            }
+            for name, value in zip(header[2:], cells[2:], strict=True):
+                entry[_XML_COLUMNS.get(name, name)] = _num(value)
+            out["rows"].append(entry)
     return out

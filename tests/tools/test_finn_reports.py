@@ -34,3 +34,28 @@ def test_time_per_step_and_post_synth():
     res = parse_post_synth_resources((FIX / "report" / "post_synth_resources.json").read_text())
     assert res["(top)"]["LUT"] == 127936 and res["(top)"]["DSP"] == 536
     assert res["(top)"]["BRAM_36K"] == 119
+
+
+def test_op_counts_and_alternatives():
+    r = parse_estimate_reports(FIX / "report")
+    assert r["ops_and_params"]["MVAU_hls_0"] == {
+        "op_mac_6bx7b": 2663424,
+        "param_weight_6b": 288,
+        "param_threshold_15b": 32,
+    }
+    alts = r["alternatives"]["ConvolutionInputGenerator_rtl_0"]
+    assert len(alts) >= 2 and {a["LUT"] for a in alts[:2]} == {300, 356}
+
+
+def test_post_synth_utilization_xml():
+    from hwcodesign.tools.vivado import parse_utilization_xml
+
+    r = parse_utilization_xml((FIX / "report" / "post_synth_resources.xml").read_text())
+    assert r["part"] == "xczu7ev-ffvc1156-2-e" and r["state"] == "Physopt postRoute"
+    top = r["rows"][0]
+    assert top["depth"] == 0 and top["LUT"] == 127936 and top["FF"] == 126020
+    assert top["BRAM_36K"] == 119 and top["BRAM_18K"] == 29 and top["DSP"] == 536 and top["SRL"] == 17610
+    # the JSON report of the same build agrees with the XML
+    js = parse_post_synth_resources((FIX / "report" / "post_synth_resources.json").read_text())
+    assert js["(top)"]["LUT"] == top["LUT"] and js["(top)"]["DSP"] == top["DSP"]
+    assert any(row["depth"] >= 2 for row in r["rows"])
