@@ -85,13 +85,14 @@ def run_flow(
         RunExistsError: the folder holds a run with another config and overwrite is False.
         UserError / InternalError: from the steps, after their failure is recorded.
     """
+    flow = get_flow(config.flow)
+    planned = plan_steps(flow, until, only)  # unknown step names fail before anything is touched
     run = Run(config)
     run.on_progress = on_progress
     _guard_existing(run, overwrite)
     run.write_config()
-    flow = get_flow(config.flow)
     emit = on_event or (lambda e: None)
-    for name in plan_steps(flow, until, only):
+    for name in planned:
         spec = get_step(name)
         inputs_hash = _inputs_hash(run, spec, flow)
         old = run.record(name)
