@@ -6,8 +6,8 @@ import json
 import numpy as np
 import pytest
 import yaml
-
 from conftest import REPO
+
 from hwcodesign.config import config_from_dict
 from hwcodesign.flows import run_flow
 
