@@ -97,3 +97,27 @@ def test_resources_from_da4ml_and_yosys(tiny_run):
     assert any("not post-route" in n for n in report["notes"])
     stages = report["layers"]["Pipeline stages (da4ml estimate, Yosys per stage)"]
     assert len(stages) == meta["latency"]  # one row per pipeline stage
+
+
+def test_distributed_arithmetic_strategy_is_bit_exact(tiny_run, tmp_path):
+    """The same trained model converted with hls4ml's distributed_arithmetic strategy: only
+    the convert step re-runs, and its emulation is still bit-exact against Keras."""
+    import shutil
+
+    from hwcodesign.config import config_from_dict
+    from hwcodesign.flows import run_flow
+
+    shutil.copytree(tiny_run.root, tmp_path / tiny_run.config.name)
+    d = tiny_run.config.model_dump(mode="json")
+    d["runs_dir"], d["target"]["strategy"] = str(tmp_path), "distributed_arithmetic"
+    cfg = config_from_dict(d)
+    events = []
+    run = run_flow(cfg, until="convert", overwrite=True, on_event=lambda e: events.append((e.step, e.state)))
+    assert events == [("data", "cached"), ("train", "cached"), ("convert", "start"), ("convert", "done")]
+    params = (run.root / "hls" / "project" / "firmware" / "parameters.h").read_text()
+    assert "nnet::distributed_arithmetic" in params and "_da_kernel" in params
+    emu = np.load(run.root / "hls" / "emulation.npz")
+    assert len(emu["labels"]) == 500
+    assert np.array_equal(emu["hls"], emu["keras"]), mismatch_message(
+        emu["hls"], emu["keras"], "hls4ml (distributed_arithmetic) vs Keras"
+    )
