@@ -58,8 +58,11 @@ def bootstrap(build_dir: Path) -> None:
         xsi.SimEngine = _NoXsim  # type: ignore[attr-defined]
     import finn.util.settings as settings
 
-    if settings._SETTINGS is None:  # noqa: SLF001 - finn-plus offers no public setter
-        settings._SETTINGS = settings._initialize_from_environment()
+    # finn-plus caches its settings (build folder included) on first use; a second run in
+    # the same process must not write into the first run's (since renamed) staging folder
+    current = settings._SETTINGS  # noqa: SLF001 - finn-plus offers no public setter
+    if current is None or Path(current.finn_build_dir).resolve() != build_dir.resolve():
+        settings._SETTINGS = settings._initialize_from_environment()  # noqa: SLF001
 
 
 def version() -> str:
