@@ -5,7 +5,7 @@ For each particle count N it trains (or reuses) the jet tagger with the flow up 
 
 * the optimised path used by the ``rtl``/``synth`` steps: da4ml trace + Verilog, operator
   flattening, Verilator build (-O0, split C++), streaming simulation of the test set,
-  da4ml's cost model, and Yosys per pipeline stage in parallel (within a budget). Cold
+  da4ml's cost model (computed by the trace), and Yosys per pipeline stage in parallel (within a budget). Cold
   (empty caches) and warm (content-hash caches filled);
 * the straightforward path: da4ml ``RTLModel.write()`` + ``compile()`` (its own Verilator
   makefile) + ``predict()``, and Yosys ``synth_xilinx`` of the whole flattened design.
@@ -98,7 +98,6 @@ def optimised(run, work: Path, yosys_budget: float) -> dict:
     m = stream_sim.measure_latency(per_cycle, emu["hls"].astype(np.float64), stages + 8)
     t["simulate test set + latency"] = time.perf_counter() - t0
     y = per_cycle[m.latency_cycles : m.latency_cycles + len(x)]
-    t["da4ml cost model"] = 0.0
 
     jobs, _ = stage_sources(src, "model")
     yres = {}
@@ -136,7 +135,6 @@ def optimised(run, work: Path, yosys_budget: float) -> dict:
                 "flatten operators",
                 "verilator build (cold)",
                 "simulate test set + latency",
-                "da4ml cost model",
             )
         ),
     }
@@ -201,7 +199,7 @@ def straightforward(run, work: Path, timeout_s: float) -> dict:
         t["da4ml predict (Verilator)"] = time.perf_counter() - t0
         exact = identical_fraction(y.reshape(emu["hls"].shape), emu["hls"])[0]
     except subprocess.TimeoutExpired:
-        t["verilator build (da4ml makefile)"] = float("inf")
+        t["verilator build (da4ml makefile)"] = None  # cut by the timeout
     except subprocess.CalledProcessError as e:
         raise RuntimeError(
             f"da4ml's build failed:\n{e.stdout.decode()[-2000:]}\n{e.stderr.decode()[-2000:]}"
@@ -217,7 +215,7 @@ def straightforward(run, work: Path, timeout_s: float) -> dict:
         timeout_s,
         memory_dir=src / "memfiles",
     )
-    t["yosys flat synth_xilinx"] = float("inf") if res.timed_out else time.perf_counter() - t0
+    t["yosys flat synth_xilinx"] = None if res.timed_out else time.perf_counter() - t0
     return {
         "times": t,
         "bit_exact_vs_hls4ml": exact,
@@ -226,8 +224,9 @@ def straightforward(run, work: Path, timeout_s: float) -> dict:
     }
 
 
-def _fmt(v: float) -> str:
-    return "     cut" if v == float("inf") else f"{v:8.1f}"
+def _fmt(v: float | None) -> str:
+    """A step time; None is a step cut by its timeout."""
+    return "     cut" if v is None else f"{v:8.1f}"
 
 
 def _print_optimised(n: int, opt: dict) -> None:
@@ -261,8 +260,8 @@ def _print_comparison(opt: dict, straight: dict, timeout_s: float) -> None:
         f"  straightforward RTL bit-exact vs hls4ml: {'n/a' if exact is None else f'{exact:.2%}'}; "
         f"Yosys flat LUT: {straight['yosys_lut']}"
     )
-    cut = [k for k, v in straight["times"].items() if v == float("inf")]
-    slow = sum(timeout_s if v == float("inf") else v for v in straight["times"].values())
+    cut = [k for k, v in straight["times"].items() if v is None]
+    slow = sum(timeout_s if v is None else v for v in straight["times"].values())
     fast = opt["total_latency_and_da4ml_resources_cold"]
     fast_yosys = fast + opt["times"]["yosys per stage (cold)"]
     bound = ">= " if cut else ""
@@ -296,7 +295,7 @@ def main() -> None:
                 straight = straightforward(run, Path(tmp) / "straight", args.straight_timeout)
                 results[n]["straightforward"] = straight
                 _print_comparison(opt, straight, args.straight_timeout)
-        (out / "rtl_speed.json").write_text(json.dumps(results, indent=2, default=str))
+        (out / "rtl_speed.json").write_text(json.dumps(results, indent=2, default=str, allow_nan=False))
 
 
 if __name__ == "__main__":
