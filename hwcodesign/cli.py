@@ -16,7 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from .config import load_config
-from .errors import UserError
+from .errors import Interrupted, UserError
 
 app = typer.Typer(
     add_completion=False,
@@ -33,7 +33,12 @@ def _parse_set(items: list[str]) -> dict:
         if "=" not in item:
             raise UserError(f"--set expects key=value, got '{item}'")
         key, value = item.split("=", 1)
-        out[key.strip()] = yaml.safe_load(value)
+        try:
+            out[key.strip()] = yaml.safe_load(value)
+        except yaml.YAMLError:
+            raise UserError(
+                f"--set {item}: the value is not valid YAML (quote it for a string: --set '{key}=\"...\"')"
+            ) from None
     return out
 
 
@@ -52,6 +57,7 @@ def run(
 
     cfg = load_config(config, _parse_set(set_))
     _console_logging()
+    current: list[str] = []  # the step running now, for the interrupt message
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -69,12 +75,16 @@ def run(
 
         def on_event(e: StepEvent) -> None:
             if e.state == "start":
+                current[:] = [e.step]
                 console.print(f"[bold]▶ {e.step}[/]")
             elif e.state == "cached":
                 console.print(f"[dim]✓ {e.step} (unchanged, cached)[/]")
+            elif e.state == "damaged":
+                console.print(f"[yellow]! {e.message}[/]")
             elif e.state == "done" and e.record:
+                current.clear()
                 console.print(f"[green]✓ {e.step}[/] {e.record.seconds:.1f} s  {_brief(e.record)}")
-            elif e.state == "failed":
+            elif e.state == "failed" and not isinstance(e.error, KeyboardInterrupt | Interrupted):
                 console.print(f"[red]✗ {e.step} failed[/]")
 
         def go(replace: bool):
@@ -89,15 +99,32 @@ def run(
             )
 
         try:
-            result = go(overwrite)
-        except RunExistsError as e:
+            try:
+                result = go(overwrite)
+            except RunExistsError as e:
+                progress.stop()
+                if not (yes or (sys.stdin.isatty() and typer.confirm(f"{e}\nReplace it?"))):
+                    raise
+                result = go(True)
+        except (KeyboardInterrupt, Interrupted) as e:
             progress.stop()
-            if not (yes or (sys.stdin.isatty() and typer.confirm(f"{e}\nReplace it?"))):
-                raise
-            result = go(True)
+            raise _interrupted(e, current[0] if current else None) from None
     report = result.root / "report" / "report.json"
     if report.is_file():
         console.print(f"report: {report} and {report.with_name('index.html')}")
+
+
+def _interrupted(e: BaseException, step: str | None) -> typer.Exit:
+    """One line saying what was interrupted; exit code 128 + signal (130 Ctrl-C, 143 SIGTERM)."""
+    import signal
+
+    signum = e.signum if isinstance(e, Interrupted) else signal.SIGINT
+    what = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
+    where = f"during step '{step}'" if step else "before any step started"
+    console.print(
+        f"[red]interrupted ({what}) {where}[/]: finished steps are kept; run the same command again to resume"
+    )
+    return typer.Exit(128 + signum)
 
 
 def _console_logging() -> None:
@@ -147,23 +174,30 @@ def steps() -> None:
 
 @app.command()
 def report(run_dir: Annotated[Path, typer.Argument(help="A run folder (runs/<name>).")]) -> None:
-    """Re-build report.json and index.html of an existing run."""
+    """Re-build report.json and index.html of an existing run (in that folder, even if copied)."""
     from .flows import run_flow
     from .run import Run
 
     r = Run.open(run_dir)
-    run_flow(r.config.model_copy(update={"runs_dir": run_dir.resolve().parent}), only="report", force=True)
+    run_flow(r.config, only="report", force=True, root=r.root)
     console.print(f"report: {run_dir / 'report' / 'index.html'}")
 
 
 @app.command()
 def show(run_dir: Annotated[Path, typer.Argument(help="A run folder (runs/<name>).")]) -> None:
     """Print the headline numbers of a run's report."""
+    from .run import Run
+
+    Run.open(run_dir)  # names the problem when it is not a run folder
     path = run_dir / "report" / "report.json"
     if not path.is_file():
-        raise UserError(f"{path} not found: run the flow's report step first")
-    rep = json.loads(path.read_text())
-    table = Table(title=f"{rep['run']['name']}")
+        raise UserError(f"{path} not found: the run has no report yet (hwcodesign report {run_dir})")
+    try:
+        rep = json.loads(path.read_text())
+        name = rep["run"]["name"]
+    except (ValueError, KeyError, TypeError):
+        raise UserError(f"{path} is damaged; rebuild it with: hwcodesign report {run_dir}") from None
+    table = Table(title=name)
     table.add_column("section")
     table.add_column("quantity")
     table.add_column("value", justify="right")
@@ -183,24 +217,50 @@ def show(run_dir: Annotated[Path, typer.Argument(help="A run folder (runs/<name>
         console.print(f"[yellow]note:[/] {note}")
 
 
+def _on_signal(signum: int, _frame) -> None:
+    raise Interrupted(signum)
+
+
 def main() -> None:
+    """Entry point: user mistakes are one line (exit 2), interrupts exit 128 + signal, and only
+    internal errors show a traceback."""
+    import signal
+
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGHUP, _on_signal)
     try:
-        app(standalone_mode=False)
+        rc = app(standalone_mode=False)
     except UserError as e:
-        console.print(f"[red]error:[/] {e}")
+        console.print(f"[red]error:[/] {_one_line(str(e))}", soft_wrap=True)
         sys.exit(2)
-    except (typer.Abort, KeyboardInterrupt):
+    except (KeyboardInterrupt, Interrupted) as e:
+        sys.exit(_interrupted(e, None).exit_code)
+    except typer.Abort:
         console.print("[red]aborted[/]")
-        sys.exit(130)
+        sys.exit(1)
     except typer.Exit as e:
         sys.exit(e.exit_code)
-    except Exception as e:  # click usage errors
-        import click
+    except typer.TyperException as e:  # click usage errors: unknown option, missing argument
+        fmt = getattr(e, "format_message", None)
+        text = fmt() if fmt else str(e)
+        ctx = getattr(e, "ctx", None)
+        hint = f" (see: {ctx.command_path} --help)" if ctx is not None else ""
+        console.print(f"[red]error:[/] {_one_line(text)}{hint}", soft_wrap=True)
+        sys.exit(getattr(e, "exit_code", 2) or 2)
+    except Exception:
+        import traceback
 
-        if isinstance(e, click.ClickException):
-            e.show()
-            sys.exit(e.exit_code)
-        raise
+        traceback.print_exc()
+        console.print(
+            "[red]internal error[/]: this is a bug in hwcodesign or a tool it drives; please "
+            "report it with the traceback above and runs/<name>/steps/<step>.log"
+        )
+        sys.exit(1)
+    sys.exit(rc if isinstance(rc, int) else 0)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(part.strip() for part in text.strip().splitlines() if part.strip())
 
 
 if __name__ == "__main__":

@@ -58,7 +58,9 @@ class JetDataConfig(_Section):
         description="sample: the small committed Pythia8 sample; pythia: generate (needs the "
         "physics extra) or reuse the cache; hls4ml_*: files in the public hls4ml formats.",
     )
-    jets_per_class: int = Field(4000, ge=1, description="Jets per class to generate/use.")
+    jets_per_class: int = Field(
+        4000, ge=1, le=1_000_000, description="Jets per class to generate/use (at most 1,000,000)."
+    )
     n_particles: int = Field(16, ge=1, le=150, description="Constituents per jet (N), pT-ordered.")
     features: tuple[JetFeature, ...] = Field(
         ("ptrel", "erel", "deta", "dphi", "dr", "logpt", "loge", "logptrel"),
@@ -251,7 +253,9 @@ class FinnConfig(_Section):
 class TargetConfig(_Section):
     """The FPGA and the HLS conversion settings."""
 
-    part: str = Field("xcvu13p-flga2577-2-e", description="Xilinx part number.")
+    part: str = Field(
+        "xcvu13p-flga2577-2-e", description="Xilinx part number (a device of hwcodesign.targets)."
+    )
     clock_ns: float = Field(5.0, gt=0, description="Clock period in ns.")
     backend: Literal["Vitis", "Vivado"] = Field("Vitis", description="hls4ml back end.")
     io_type: Literal["io_parallel"] = Field("io_parallel", description="hls4ml IO type.")
@@ -264,6 +268,16 @@ class TargetConfig(_Section):
     rtl: RtlConfig = Field(default_factory=RtlConfig, description="RTL settings.")
     synth: SynthConfig = Field(default_factory=SynthConfig, description="Resource estimation.")
     finn: FinnConfig = Field(default_factory=FinnConfig, description="finn-plus settings.")
+
+    @model_validator(mode="after")
+    def _part_is_known(self) -> TargetConfig:
+        from .targets import part_info
+
+        try:
+            part_info(self.part)
+        except ConfigError as e:
+            raise ValueError(str(e)) from None
+        return self
 
 
 DataConfig = Annotated[
@@ -290,7 +304,12 @@ _UNION_TAGS = {
 class RunConfig(_Section):
     """One run: what to build, how, and where its folder goes."""
 
-    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="Run name (folder under runs_dir).")
+    name: str = Field(
+        pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$",
+        max_length=100,
+        description="Run name: the folder under runs_dir (letters, digits, _ . -; not starting "
+        "with '.', so it cannot leave runs_dir).",
+    )
     flow: Literal["keras_hls4ml", "torch_finn"] = Field("keras_hls4ml", description="Which flow to run.")
     runs_dir: Path = Field(Path("runs"), description="Parent folder of run folders.")
     data: DataConfig = Field(default_factory=JetDataConfig, description="Dataset.")
@@ -339,8 +358,8 @@ def config_from_dict(raw: dict[str, Any], base_dir: Path | None = None) -> RunCo
         problems = []
         for err in e.errors():
             key = ".".join(str(p) for p in err["loc"] if p not in _UNION_TAGS) or "<top>"
-            problems.append(f"  {key}: {err['msg']}")
-        raise ConfigError("invalid run config:\n" + "\n".join(problems)) from None
+            problems.append(f"{key}: {err['msg']}")
+        raise ConfigError("invalid run config: " + "; ".join(problems)) from None
     return _resolve_paths(cfg, base_dir) if base_dir is not None else cfg
 
 
@@ -351,12 +370,18 @@ def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Ru
         ConfigError: when the file is missing, is not YAML, or holds a bad key or value.
     """
     path = Path(path)
+    if path.is_dir():
+        raise ConfigError(f"{path} is a folder, not a config file (give a .yaml file)")
     if not path.is_file():
         raise ConfigError(f"config file not found: {path}")
     try:
         raw = yaml.safe_load(path.read_text()) or {}
     except yaml.YAMLError as e:
-        raise ConfigError(f"{path} is not valid YAML: {e}") from None
+        where = getattr(e, "problem_mark", None)
+        at = f" (line {where.line + 1}, column {where.column + 1})" if where else ""
+        raise ConfigError(f"{path} is not valid YAML{at}: {getattr(e, 'problem', None) or e}") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"cannot read config file {path}: {getattr(e, 'strerror', None) or e}") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: the top level must be a mapping of sections")
     for dotted, value in (overrides or {}).items():

@@ -19,9 +19,12 @@ __all__ = [
     "MissingDependencyError",
     "DataNotFoundError",
     "StepOrderError",
+    "RunExistsError",
+    "RunLockedError",
     "InternalError",
     "ToolError",
     "BitExactnessError",
+    "Interrupted",
 ]
 
 
@@ -81,6 +84,24 @@ class DataNotFoundError(UserError):
 
 class StepOrderError(UserError):
     """A step was asked to run before the steps it reads from."""
+
+
+class RunExistsError(UserError):
+    """The run folder holds a run made with a different config, or is not a run folder."""
+
+
+class RunLockedError(UserError):
+    """Another process is running on the same run folder."""
+
+
+class Interrupted(BaseException):  # noqa: N818 - like KeyboardInterrupt, not an error
+    """The process got SIGTERM (or another stop signal): unwinds like KeyboardInterrupt."""
+
+    def __init__(self, signum: int) -> None:
+        import signal
+
+        self.signum = signum
+        super().__init__(f"stopped by {signal.Signals(signum).name}")
 
 
 class InternalError(HwcodesignError):

@@ -1,29 +1,50 @@
 """A run is a folder: the resolved config, one output folder per step, and step records.
 
 Steps write into a staging folder (``.<folder>.tmp``) that is renamed into place only
-when the step succeeds; the record ``steps/<step>.json`` is written after that. So an
-interrupted run never leaves a step looking complete.
+when the step succeeds; the record ``steps/<step>.json`` is written after that, with a
+manifest of every output file (``steps/<step>.outputs.json``). So an interrupted run never
+leaves a step looking complete, and a file changed or lost afterwards is detected.
+
+Safety: a run folder lies directly inside ``runs_dir`` (names cannot climb out), an
+existing folder that is not a run folder is never used, and one process at a time holds
+a run folder (``.lock``).
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import logging
 import os
 import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from .cache import file_digest
 from .config import RunConfig, config_from_dict
-from .errors import ConfigError, StepOrderError
+from .errors import ConfigError, RunExistsError, StepOrderError, UserError
+from .locks import exclusive
 from .records import StepRecord
 
-__all__ = ["Run", "hash_folder", "hash_json", "atomic_write_text"]
+__all__ = [
+    "Run",
+    "folder_manifest",
+    "manifest_hash",
+    "manifest_difference",
+    "hash_folder",
+    "hash_json",
+    "atomic_write_text",
+]
+
+log = logging.getLogger(__name__)
+
+CONFIG_FILE = "config.yaml"
 
 
 class Run:
-    """Handle on one run folder (``runs_dir/name``)."""
+    """Handle on one run folder (``runs_dir/name`` unless opened from a folder)."""
 
     def __init__(self, config: RunConfig, root: Path | None = None) -> None:
         self.config = config
@@ -38,14 +59,83 @@ class Run:
 
     @classmethod
     def open(cls, root: str | Path) -> Run:
-        """Open an existing run folder from its ``config.yaml``."""
+        """Open an existing run folder from its ``config.yaml``; the folder, not the name in
+        the config, is the run (a copied run folder is its own run).
+
+        Raises:
+            RunExistsError: not a run folder, or its config is damaged.
+        """
         import yaml
 
         root = Path(root)
-        cfg_file = root / "config.yaml"
+        cfg_file = root / CONFIG_FILE
+        if not root.is_dir():
+            raise RunExistsError(f"{root} is not a folder")
         if not cfg_file.is_file():
-            raise ConfigError(f"{root} is not a run folder (no config.yaml)")
-        return cls(config_from_dict(yaml.safe_load(cfg_file.read_text())), root=root)
+            raise RunExistsError(f"{root} is not a hwcodesign run folder (it has no {CONFIG_FILE})")
+        try:
+            raw = yaml.safe_load(cfg_file.read_text())
+            if not isinstance(raw, dict):
+                raise ValueError("not a mapping")
+            config = config_from_dict(raw)
+        except (ValueError, yaml.YAMLError, ConfigError) as e:
+            first = str(e).strip().splitlines()[0]
+            raise RunExistsError(
+                f"{cfg_file} is damaged ({first}); re-create the run from its config"
+            ) from None
+        return cls(config, root=root)
+
+    # -- location and ownership ------------------------------------------------------
+    def check_location(self) -> None:
+        """Refuse a folder outside ``runs_dir`` and an existing folder that is not a run.
+
+        Raises:
+            ConfigError: the name would place the run folder outside ``runs_dir``.
+            RunExistsError: the folder exists and is not a run folder (nothing is touched).
+        """
+        runs_dir = self.config.runs_dir
+        if self.root == self.config.run_dir:
+            parent = self.root.resolve().parent if self.root.exists() else self.root.parent.resolve()
+            if parent != runs_dir.resolve():
+                raise ConfigError(
+                    f"run folder {self.root} is not inside runs_dir {runs_dir} (a symlink or a name "
+                    f"that leaves it); choose another name"
+                )
+        if self.root.exists() and not self.root.is_dir():
+            raise RunExistsError(f"{self.root} exists and is a file, not a run folder; choose another name")
+        if self.root.is_dir() and any(self.root.iterdir()) and not (self.root / CONFIG_FILE).exists():
+            raise RunExistsError(
+                f"{self.root} exists and is not a hwcodesign run folder (no {CONFIG_FILE}); nothing "
+                f"in it was touched: choose another name or runs_dir"
+            )
+
+    def create(self) -> None:
+        """Create the run folder (and runs_dir), turning OS errors into one-line user errors."""
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            probe = self.root / f".write-test{os.getpid()}"
+            probe.touch()
+            probe.unlink()
+        except PermissionError:
+            raise UserError(
+                f"cannot write the run folder {self.root}: permission denied (runs_dir)"
+            ) from None
+        except (NotADirectoryError, FileExistsError):
+            raise UserError(
+                f"cannot create the run folder {self.root}: a file is in the way on that path (runs_dir)"
+            ) from None
+        except OSError as e:
+            if e.errno == errno.ENAMETOOLONG:
+                raise ConfigError(f"the run folder path is too long: {self.root}") from None
+            if e.errno in (errno.EROFS, errno.ENOSPC, errno.EDQUOT):
+                raise UserError(f"cannot write the run folder {self.root}: {e.strerror}") from None
+            raise
+
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold the run folder for this process (a second run stops with the holder's PID)."""
+        with exclusive(self.root / ".lock", f"run folder {self.root}"):
+            yield
 
     # -- folders -----------------------------------------------------------------------
     def path(self, folder: str, must_exist: bool = True) -> Path:
@@ -62,8 +152,9 @@ class Run:
     def staging(self, folder: str) -> Iterator[Path]:
         """Yield an empty temp folder ``.<folder>.tmp``; on success it replaces ``folder``.
 
-        On error it is left in place (its logs help debugging) and never counts as output;
-        the next attempt starts from an empty one.
+        Only the run's own folders are ever removed (``folder`` is a step's folder name and
+        the run folder was checked to be a run folder). On error the staging folder is left
+        in place (its logs help debugging) and never counts as output.
         """
         final = self.root / folder
         tmp = self.root / f".{folder}.tmp"
@@ -81,28 +172,72 @@ class Run:
     def record_path(self, step: str) -> Path:
         return self.root / "steps" / f"{step}.json"
 
+    def manifest_path(self, step: str) -> Path:
+        return self.root / "steps" / f"{step}.outputs.json"
+
     def record(self, step: str) -> StepRecord | None:
-        """The record of a step's last successful run, or None."""
+        """The record of a step's last run, or None when absent or unreadable."""
+        return self.read_record(step)[0]
+
+    def read_record(self, step: str) -> tuple[StepRecord | None, str | None]:
+        """(record, None), (None, None) when absent, or (None, why) when damaged."""
         p = self.record_path(step)
         if not p.is_file():
-            return None
-        return StepRecord.model_validate_json(p.read_text())
+            return None, None
+        try:
+            return StepRecord.model_validate_json(p.read_text()), None
+        except (ValueError, OSError) as e:
+            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            return None, f"{p.relative_to(self.root)} is damaged ({first})"
 
-    def write_record(self, record: StepRecord) -> None:
+    def write_record(self, record: StepRecord, manifest: dict[str, str] | None = None) -> None:
+        if manifest is not None:
+            atomic_write_text(self.manifest_path(record.step), json.dumps(manifest, indent=0))
         atomic_write_text(self.record_path(record.step), record.model_dump_json(indent=2))
 
     def forget(self, step: str) -> None:
         """Drop a step's record (its outputs no longer count as complete)."""
         self.record_path(step).unlink(missing_ok=True)
 
+    def output_damage(self, step: str, folder: str, record: StepRecord) -> str | None:
+        """Why a step's outputs no longer match its record (None when they do)."""
+        final = self.root / folder
+        if not final.is_dir():
+            return f"its folder {folder}/ is missing"
+        try:
+            stored = json.loads(self.manifest_path(step).read_text())
+        except (OSError, ValueError):
+            stored = None
+        actual = folder_manifest(final)
+        if manifest_hash(actual) == record.outputs_hash:
+            return None
+        if stored is None:
+            return f"{folder}/ changed since the step ran"
+        return manifest_difference(stored, actual, folder)
+
     def write_config(self) -> None:
-        atomic_write_text(self.root / "config.yaml", self.config.to_yaml())
+        atomic_write_text(self.root / CONFIG_FILE, self.config.to_yaml())
 
     def stored_config(self) -> dict | None:
+        """The config stored in the folder, None when there is none.
+
+        Raises:
+            RunExistsError: the stored config cannot be read (damaged).
+        """
         import yaml
 
-        p = self.root / "config.yaml"
-        return yaml.safe_load(p.read_text()) if p.is_file() else None
+        p = self.root / CONFIG_FILE
+        if not p.is_file():
+            return None
+        try:
+            raw = yaml.safe_load(p.read_text())
+        except (yaml.YAMLError, OSError, ValueError) as e:
+            raise RunExistsError(
+                f"{p} is damaged ({type(e).__name__}); pass --overwrite to rebuild"
+            ) from None
+        if not isinstance(raw, dict):
+            raise RunExistsError(f"{p} is damaged (not a mapping); pass --overwrite to rebuild")
+        return raw
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -113,19 +248,36 @@ def atomic_write_text(path: Path, text: str) -> None:
     tmp.replace(path)
 
 
-def hash_folder(folder: Path, content_limit: int = 16 << 20) -> str:
-    """Digest of a folder's files (names and contents; big files by size and mtime)."""
-    h = hashlib.sha256()
-    for p in sorted(folder.rglob("*")):
-        if not p.is_file():
-            continue
-        st = p.stat()
-        h.update(str(p.relative_to(folder)).encode())
-        if st.st_size <= content_limit:
-            h.update(p.read_bytes())
-        else:
-            h.update(f"{st.st_size}:{st.st_mtime_ns}".encode())
-    return h.hexdigest()[:16]
+def folder_manifest(folder: Path) -> dict[str, str]:
+    """Relative path -> ``size:sha256`` of every file under ``folder``."""
+    return {
+        str(p.relative_to(folder)): f"{p.stat().st_size}:{file_digest(p)[:20]}"
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def manifest_hash(manifest: dict[str, str]) -> str:
+    return hash_json(manifest)
+
+
+def manifest_difference(stored: dict[str, str], actual: dict[str, str], folder: str) -> str:
+    """One line naming the first file that is missing, changed or new."""
+    for name, entry in stored.items():
+        if name not in actual:
+            return f"{folder}/{name} is missing"
+        if actual[name] != entry:
+            size = int(entry.split(":")[0])
+            now = int(actual[name].split(":")[0])
+            how = f"has {now} bytes, expected {size}" if now != size else "changed"
+            return f"{folder}/{name} {how}"
+    extra = sorted(set(actual) - set(stored))
+    return f"{folder}/{extra[0]} appeared" if extra else f"{folder}/ changed"
+
+
+def hash_folder(folder: Path) -> str:
+    """Digest of a folder's files (names and contents)."""
+    return manifest_hash(folder_manifest(folder))
 
 
 def hash_json(obj: object) -> str:

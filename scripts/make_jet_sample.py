@@ -6,12 +6,11 @@ Needs the physics extra (make physics). Deterministic for a fixed seed.
 """
 
 import argparse
-import shutil
 import tempfile
 from pathlib import Path
 
 from hwcodesign.config import JetDataConfig
-from hwcodesign.data.jets import SAMPLE_FILE, generate_jets
+from hwcodesign.data.jets import SAMPLE_FILE, generate_jet_table, save_pythia_file
 from hwcodesign.data.pythia import GeneratorSettings
 
 if __name__ == "__main__":
@@ -23,13 +22,11 @@ if __name__ == "__main__":
         cfg = JetDataConfig(
             source="pythia", jets_per_class=args.per_class, seed=args.seed, cache_dir=Path(tmp)
         )
-        generate_jets(
+        kin, labels, jets, meta = generate_jet_table(
             cfg,
             lambda d, n: print(f"\rchunk {d}/{n}", end="", flush=True),
             settings=GeneratorSettings(max_constituents=32),
         )
-        (made,) = Path(tmp).glob("*.npz")
-        SAMPLE_FILE.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(made, SAMPLE_FILE)
-        shutil.copy(made.with_suffix(".json"), SAMPLE_FILE.with_suffix(".json"))
+        meta.pop("generated_now")
+        save_pythia_file(SAMPLE_FILE, kin, labels, jets, meta)
     print(f"\nwrote {SAMPLE_FILE}")

@@ -22,6 +22,22 @@ def _seed_everything():
     yield
 
 
+#: A folder name that breaks anything that passes paths through a shell, make or a script:
+#: spaces, both quotes, ``;``, ``$(...)`` and non-ASCII letters.
+HOSTILE_NAME = "we ird;$(touch PWNED)'\"ü µ"
+
+
+@pytest.fixture
+def hostile_dir(tmp_path: Path, monkeypatch) -> Path:
+    """``tmp_path/<HOSTILE_NAME>``; the test fails if anything ran ``touch PWNED``."""
+    d = tmp_path / HOSTILE_NAME
+    d.mkdir()
+    monkeypatch.chdir(tmp_path)
+    yield d
+    pwned = [p for p in (tmp_path, d, REPO, Path.cwd()) if (p / "PWNED").exists()]
+    assert not pwned, f"a path reached a shell: PWNED created in {pwned}"
+
+
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(1234)

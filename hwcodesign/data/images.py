@@ -15,7 +15,7 @@ from ..config import ImageDataConfig
 from ..errors import DataNotFoundError
 from .splits import SplitDataset
 
-__all__ = ["load_images", "read_idx", "FASHION_MNIST_DIR", "FASHION_CLASSES"]
+__all__ = ["load_images", "check_images", "read_idx", "FASHION_MNIST_DIR", "FASHION_CLASSES"]
 
 FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")
 FASHION_CLASSES = [
@@ -49,18 +49,28 @@ def read_idx(path: Path) -> np.ndarray:
     return np.frombuffer(raw, dtype=dtype, offset=4 + 4 * ndim).reshape(shape)
 
 
-def _fashion_mnist(root: Path) -> tuple[np.ndarray, ...]:
-    out = []
-    for split in ("train", "test"):
-        img_name, lbl_name = _FILES[split]
-        img, lbl = root / img_name, root / lbl_name
-        if not img.is_file() or not lbl.is_file():
+def check_images(cfg: ImageDataConfig) -> None:
+    """Raise DataNotFoundError when the Fashion-MNIST files are missing (digits ship with sklearn)."""
+    if cfg.dataset != "fashion_mnist":
+        return
+    root = cfg.path or FASHION_MNIST_DIR
+    for img_name, lbl_name in _FILES.values():
+        if not (root / img_name).is_file() or not (root / lbl_name).is_file():
             raise DataNotFoundError(
                 f"Fashion-MNIST not found in {root}: install the Debian package "
                 "'dataset-fashion-mnist' (make install does), or set data.path to a folder "
                 "holding the four IDX files"
             )
-        out += [read_idx(img).astype(np.float32)[:, None] / 255.0, read_idx(lbl).astype(np.int64)]
+
+
+def _fashion_mnist(root: Path) -> tuple[np.ndarray, ...]:
+    out = []
+    for split in ("train", "test"):
+        img_name, lbl_name = _FILES[split]
+        out += [
+            read_idx(root / img_name).astype(np.float32)[:, None] / 255.0,
+            read_idx(root / lbl_name).astype(np.int64),
+        ]
     return tuple(out)
 
 
@@ -68,6 +78,7 @@ def load_images(cfg: ImageDataConfig) -> SplitDataset:
     """Train/validation/test splits; validation is carved out of the training set."""
     rng = np.random.default_rng(cfg.seed)
     if cfg.dataset == "fashion_mnist":
+        check_images(cfg)
         x_tr, y_tr, x_te, y_te = _fashion_mnist(cfg.path or FASHION_MNIST_DIR)
         classes, source = FASHION_CLASSES, "Fashion-MNIST (Debian dataset-fashion-mnist)"
     else:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..cache import cache_dir
+from ..cache import ContentCache, cache_dir
 from ..config import JetDataConfig
 from ..errors import ConfigError, DataNotFoundError
 from ..run import atomic_write_text, hash_json
@@ -29,6 +29,7 @@ __all__ = [
     "jet_features",
     "load_jets",
     "generate_jets",
+    "check_jet_source",
     "load_pythia_file",
     "load_hls4ml_zenodo",
     "load_hls4ml_openml",
@@ -65,7 +66,7 @@ _ZENODO_COLUMNS = {
     "deta": "j1_etarel",
     "dphi": "j1_phirel",
 }
-_CACHE_VERSION = 1
+_CACHE_VERSION = 2
 
 
 # -- features ------------------------------------------------------------------------
@@ -150,7 +151,46 @@ def _take_per_class(kin: np.ndarray, labels: np.ndarray, per_class: int, where) 
     return kin[order], labels[order]
 
 
-# -- Pythia8 generation with an on-disk cache ----------------------------------------
+# -- Pythia8 generation, cached chunk by chunk -----------------------------------------
+
+
+def check_jet_source(cfg: JetDataConfig) -> None:
+    """Cheap checks of a jet source before any step runs (files, generator, sizes).
+
+    Raises:
+        DataNotFoundError, MissingDependencyError, ConfigError: the first problem found.
+    """
+    if cfg.source == "sample":
+        meta = json.loads(SAMPLE_FILE.with_suffix(".json").read_text())
+        have = min(meta["counts"].values())
+        if cfg.jets_per_class > have:
+            raise DataNotFoundError(
+                f"the committed sample holds {have} jets per class, fewer than "
+                f"data.jets_per_class={cfg.jets_per_class}; lower it or use data.source: pythia"
+            )
+    elif cfg.source == "pythia":
+        pythia.generator_versions()  # raises with the install hint when the extra is missing
+        cache = ContentCache(cfg.cache_dir or cache_dir("jets"))
+        plan = pythia.chunk_plan(cfg.jets_per_class, cfg.seed, GeneratorSettings())
+        todo = sum(
+            n for cls, seed, n in plan if cache.lookup(_chunk_key(GeneratorSettings(), cls, seed, n)) is None
+        )
+        if todo:
+            workers = cfg.workers or os.cpu_count() or 1
+            minutes = todo / (pythia.JETS_PER_CORE_SECOND * workers) / 60
+            log.warning(
+                "data: %d jets to generate with Pythia8 on %d processes: about %.0f min "
+                "(finished chunks are cached; an interrupted run resumes)",
+                todo,
+                workers,
+                max(1, minutes),
+            )
+    else:
+        _require(cfg.path, cfg.source)
+
+
+def _chunk_key(settings: GeneratorSettings, cls: str, seed: int, n: int) -> str:
+    return hash_json({"v": _CACHE_VERSION, "settings": settings.as_dict(), "chunk": [cls, seed, n]})
 
 
 def generate_jets(
@@ -158,31 +198,57 @@ def generate_jets(
     on_progress: Callable[[int, int], None] | None = None,
     settings: GeneratorSettings | None = None,
 ) -> tuple[np.ndarray, np.ndarray, dict]:
-    """Generate ``cfg.jets_per_class`` jets per class, or reuse a cached file.
+    """(kin, labels, meta) of ``generate_jet_table``."""
+    kin, labels, _, meta = generate_jet_table(cfg, on_progress, settings)
+    return kin, labels, meta
 
-    A cached file made with the same seed and settings but more jets per class is reused
-    (chunks are seeded independently, so the smaller set is a prefix of the larger one).
+
+def generate_jet_table(
+    cfg: JetDataConfig,
+    on_progress: Callable[[int, int], None] | None = None,
+    settings: GeneratorSettings | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
+    """Generate ``cfg.jets_per_class`` jets per class on all cores, reusing cached chunks.
+
+    Returns (kin, labels, per-jet table, meta); see ``save_pythia_file`` for the layout.
+    Every chunk (``settings.chunk_jets`` jets of one class, with its own seed) is stored in
+    the cache as soon as it is finished, so a killed run loses only the chunks in flight
+    and a second run resumes. Chunk seeds do not depend on the total, so a smaller request
+    is a prefix of a larger one and is served from its chunks. Damaged chunks (truncated
+    files) are detected by their manifest and generated again.
     """
-    settings = settings or GeneratorSettings()
-    cache = cfg.cache_dir or cache_dir("jets")
-    key = hash_json({"v": _CACHE_VERSION, "seed": cfg.seed, "settings": settings.as_dict()})
-    for path in sorted(cache.glob(f"pythia_{key}_*.npz")):
-        have = int(path.stem.rsplit("_", 1)[1])
-        if have >= cfg.jets_per_class:
-            log.info("reusing cached jets %s", path)
-            kin, labels, meta = load_pythia_file(path)
-            kin, labels = _take_per_class(kin, labels, cfg.jets_per_class, path)
-            return kin, labels, meta
+    import time
 
-    workers = cfg.workers or os.cpu_count() or 1
+    settings = settings or GeneratorSettings()
+    cache = ContentCache(cfg.cache_dir or cache_dir("jets"))
     plan = pythia.chunk_plan(cfg.jets_per_class, cfg.seed, settings)
-    log.info("generating %d jets per class with Pythia8 on %d processes", cfg.jets_per_class, workers)
+    keys = [_chunk_key(settings, cls, seed, n) for cls, seed, n in plan]
+    todo = [i for i, k in enumerate(keys) if cache.lookup(k) is None]
+    workers = cfg.workers or os.cpu_count() or 1
+    done = len(plan) - len(todo)
+    if on_progress:
+        on_progress(done, len(plan))
+    t0 = time.perf_counter()
+    made = 0
+    if todo:
+        log.info("generating %d of %d chunks with Pythia8 on %d processes", len(todo), len(plan), workers)
+        for i, res in pythia.run_chunks([plan[i] for i in todo], settings, workers, indices=todo):
+            cache.get_or_make(keys[i], lambda entry, res=res: np.savez_compressed(entry / "chunk.npz", **res))
+            made += plan[i][2]
+            done += 1
+            if on_progress:
+                on_progress(done, len(plan))
+    seconds = time.perf_counter() - t0
     kins, labels, jets, events = [], [], [], {c: 0 for c in CLASSES}
-    for (cls, _, _), res in zip(plan, pythia.run_chunks(plan, settings, workers, on_progress), strict=True):
-        kins.append(res["kin"])
-        jets.append(res["jet"])
-        labels.append(np.full(len(res["kin"]), CLASSES.index(cls), np.int8))
-        events[cls] += res["events"]
+    for (cls, _, _), key in zip(plan, keys, strict=True):
+        with np.load(cache.entry(key) / "chunk.npz") as f:
+            kins.append(f["kin"])
+            jets.append(f["jet"])
+            events[cls] += int(f["events"])
+        labels.append(np.full(len(kins[-1]), CLASSES.index(cls), np.int8))
+    rate = made / seconds if made else None
+    if made:
+        log.info("generated %d jets in %.0f s: %.1f jets/s on %d processes", made, seconds, rate, workers)
     meta = {
         "generator": "Pythia8 particle-level jets (pp, 13 TeV) + FastJet anti-kT",
         "versions": pythia.generator_versions(),
@@ -190,10 +256,9 @@ def generate_jets(
         "settings": settings.as_dict(),
         "jets_per_class": cfg.jets_per_class,
         "events_per_class": events,
+        "generated_now": {"jets": made, "seconds": round(seconds, 1), "jets_per_s": rate, "workers": workers},
     }
-    path = cache / f"pythia_{key}_{cfg.jets_per_class}.npz"
-    save_pythia_file(path, np.concatenate(kins), np.concatenate(labels), np.concatenate(jets), meta)
-    return np.concatenate(kins), np.concatenate(labels), meta
+    return np.concatenate(kins), np.concatenate(labels).astype(np.int64), np.concatenate(jets), meta
 
 
 def save_pythia_file(path: Path, kin: np.ndarray, labels: np.ndarray, jets: np.ndarray, meta: dict) -> None:
@@ -247,6 +312,8 @@ def load_hls4ml_zenodo(path: Path) -> tuple[np.ndarray, np.ndarray, dict]:
         raise DataNotFoundError(f"no .h5 files in {path}")
     kins, labels = [], []
     for f in files:
+        if not h5py.is_hdf5(f):
+            raise DataNotFoundError(f"{f} is not an HDF5 file (data.path)")
         with h5py.File(f, "r") as h5:
             for key in ("jetConstituentList", "particleFeatureNames", "jets", "jetFeatureNames"):
                 if key not in h5:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -28,6 +28,8 @@ CLASSES = ("g", "q", "W", "Z", "t")
 KIN_COLUMNS = ("pt", "e", "ptrel", "erel", "deta", "dphi")
 #: Per jet: pT, eta, phi, mass, SoftDrop mass, number of constituents.
 JET_COLUMNS = ("pt", "eta", "phi", "mass", "msd", "n_constituents")
+#: Measured generation rate on this project's 2-core machine (docs/findings.md), for estimates.
+JETS_PER_CORE_SECOND = 70.0
 PHYSICS_INSTALL = "make physics  (or: .venv/bin/pip install --only-binary=:all: pythia8mc fastjet)"
 
 _PROCESS = {
@@ -224,29 +226,33 @@ def _softdrop_mass(consts, ca_def, zcut: float) -> float:
 
 
 def _quiet_worker() -> None:
-    """Send a worker's C++ stdout (Pythia/FastJet banners) to /dev/null."""
+    """Send a worker's C++ stdout (Pythia/FastJet banners) to /dev/null; leave Ctrl-C to the
+    parent, which stops the pool."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
 
 
-def _run_chunk(args: tuple[str, int, int, GeneratorSettings]) -> dict:
-    return generate_chunk(*args)
+def _run_chunk(args: tuple[int, str, int, int, GeneratorSettings]) -> tuple[int, dict]:
+    index, *rest = args
+    return index, generate_chunk(*rest)
 
 
 def run_chunks(
     plan: list[tuple[str, int, int]],
     settings: GeneratorSettings,
     workers: int,
-    on_chunk: Callable[[int, int], None] | None = None,
-) -> Iterator[dict]:
-    """Generate all chunks (in order) on ``workers`` processes; ``on_chunk(done, total)``."""
+    indices: list[int] | None = None,
+) -> Iterator[tuple[int, dict]]:
+    """Generate the chunks of ``plan`` on ``workers`` processes; yields (index, result) as
+    each one finishes (``indices`` labels the chunks, default 0..n-1)."""
     import multiprocessing as mp
 
     generator_versions()  # fail early and clearly when the extra is missing
-    jobs = [(cls, seed, n, settings) for cls, seed, n in plan]
+    labels = indices if indices is not None else list(range(len(plan)))
+    jobs = [(i, cls, seed, n, settings) for i, (cls, seed, n) in zip(labels, plan, strict=True)]
     ctx = mp.get_context("spawn")
-    with ctx.Pool(max(1, workers), initializer=_quiet_worker) as pool:
-        for done, result in enumerate(pool.imap(_run_chunk, jobs), start=1):
-            if on_chunk:
-                on_chunk(done, len(jobs))
-            yield result
+    with ctx.Pool(max(1, min(workers, len(jobs))), initializer=_quiet_worker) as pool:
+        yield from pool.imap_unordered(_run_chunk, jobs)

@@ -11,12 +11,13 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 from ..config import RunConfig
-from ..errors import ConfigError, StepOrderError, UserError
+from ..errors import ConfigError, Interrupted, RunExistsError, StepOrderError
 from ..records import StepRecord
-from ..run import Run, hash_folder, hash_json
+from ..run import Run, folder_manifest, hash_json, manifest_hash
 from ..steps import StepSpec, get_step
 
 __all__ = ["FLOWS", "get_flow", "run_flow", "StepEvent", "RunExistsError", "plan_steps"]
@@ -29,16 +30,13 @@ FLOWS: dict[str, tuple[str, ...]] = {
 }
 
 
-class RunExistsError(UserError):
-    """The run folder holds a run made with a different config."""
-
-
 @dataclass(frozen=True)
 class StepEvent:
     step: str
-    state: Literal["start", "cached", "done", "failed"]
+    state: Literal["start", "cached", "done", "failed", "damaged"]
     record: StepRecord | None = None
     error: BaseException | None = None
+    message: str = ""
 
 
 def get_flow(name: str) -> tuple[str, ...]:
@@ -69,6 +67,7 @@ def run_flow(
     overwrite: bool = False,
     on_event: Callable[[StepEvent], None] | None = None,
     on_progress: Callable[[str, int, int], None] | None = None,
+    root: Path | None = None,
 ) -> Run:
     """Run the config's flow (or part of it) and return the run.
 
@@ -77,47 +76,73 @@ def run_flow(
         until: stop after this step.
         only: run just this step (its inputs must exist already).
         force: re-run the selected steps even when their inputs are unchanged.
-        overwrite: allow replacing a run folder made with a different config.
-        on_event: called when a step starts, is cached, finishes or fails.
+        overwrite: allow replacing a run folder made with a different config (or a damaged one).
+        on_event: called when a step starts, is cached, finishes, fails or is found damaged.
         on_progress: passed to steps for their long loops: (what, done, total).
+        root: the run folder (default ``config.runs_dir / config.name``).
 
     Raises:
-        RunExistsError: the folder holds a run with another config and overwrite is False.
-        UserError / InternalError: from the steps, after their failure is recorded.
+        RunExistsError: the folder holds a run with another config and overwrite is False,
+            or it is not a run folder at all.
+        RunLockedError: another process holds the run folder.
+        UserError / InternalError: from the checks or the steps (failures are recorded).
     """
     flow = get_flow(config.flow)
     planned = plan_steps(flow, until, only)  # unknown step names fail before anything is touched
-    run = Run(config)
+    run = Run(config, root)
+    run.check_location()
+    run.create()
     run.on_progress = on_progress
-    _guard_existing(run, overwrite)
-    run.write_config()
     emit = on_event or (lambda e: None)
-    for name in planned:
-        spec = get_step(name)
-        inputs_hash = _inputs_hash(run, spec, flow)
-        old = run.record(name)
-        if (
-            not force
-            and old is not None
-            and old.status == "ok"
-            and old.inputs_hash == inputs_hash
-            and (run.root / spec.folder).is_dir()
-        ):
-            emit(StepEvent(name, "cached", old))
-            continue
-        emit(StepEvent(name, "start"))
-        try:
-            record = _execute(run, spec, inputs_hash)
-        except BaseException as e:
-            emit(StepEvent(name, "failed", run.record(name), e))
-            raise
-        emit(StepEvent(name, "done", record))
+    with run.lock():
+        _guard_existing(run, overwrite)
+        run.write_config()
+        verified: dict[str, str] = {}  # step -> outputs hash, checked or made in this call
+        checked = False
+        for i, name in enumerate(planned):
+            spec = get_step(name)
+            inputs_hash = _inputs_hash(run, spec, flow, verified)
+            old, damaged = run.read_record(name)
+            if damaged:
+                emit(StepEvent(name, "damaged", message=f"{damaged}: re-running step '{name}'"))
+            if not force and old is not None and old.status == "ok" and old.inputs_hash == inputs_hash:
+                problem = run.output_damage(name, spec.folder, old)
+                if problem is None:
+                    verified[name] = old.outputs_hash
+                    emit(StepEvent(name, "cached", old))
+                    continue
+                emit(StepEvent(name, "damaged", message=f"{problem}: re-running step '{name}'"))
+            if not checked:  # fail fast: check everything still to do before the first real work
+                preflight(config, planned[i:])
+                checked = True
+            emit(StepEvent(name, "start"))
+            try:
+                record = _execute(run, spec, inputs_hash)
+            except BaseException as e:
+                emit(StepEvent(name, "failed", run.record(name), e))
+                raise
+            verified[name] = record.outputs_hash
+            emit(StepEvent(name, "done", record))
     return run
 
 
+def preflight(config: RunConfig, steps: list[str]) -> None:
+    """Run the cheap checks of ``steps`` (config against model, data and tools).
+
+    Raises:
+        UserError: the first problem found, in one line.
+    """
+    for name in steps:
+        check = get_step(name).load_check()
+        if check is not None:
+            check(config)
+
+
 def _guard_existing(run: Run, overwrite: bool) -> None:
+    if overwrite:
+        return
     stored = run.stored_config()
-    if stored is None or overwrite:
+    if stored is None:
         return
     new = run.config.model_dump(mode="json")
     changed = sorted(_diff(stored, new))
@@ -142,16 +167,24 @@ def _upstream(spec: StepSpec, flow: tuple[str, ...]) -> list[str]:
     return list(spec.needs)
 
 
-def _inputs_hash(run: Run, spec: StepSpec, flow: tuple[str, ...]) -> str:
+def _inputs_hash(run: Run, spec: StepSpec, flow: tuple[str, ...], verified: dict[str, str]) -> str:
     upstream = {}
     for name in _upstream(spec, flow):
-        rec = run.record(name)
-        if rec is None or rec.status != "ok":
-            raise StepOrderError(
-                f"step '{spec.name}' reads the output of step '{name}', which has not run "
-                f"successfully in {run.root}; run the flow up to '{name}' first"
-            )
-        upstream[name] = rec.outputs_hash
+        if name not in verified:
+            rec = run.record(name)
+            if rec is None or rec.status != "ok":
+                raise StepOrderError(
+                    f"step '{spec.name}' reads the output of step '{name}', which has not run "
+                    f"successfully in {run.root}; run the flow up to '{name}' first"
+                )
+            problem = run.output_damage(name, get_step(name).folder, rec)
+            if problem is not None:
+                raise StepOrderError(
+                    f"step '{spec.name}' reads the output of step '{name}', which is damaged "
+                    f"({problem}); run the flow up to '{name}' again"
+                )
+            verified[name] = rec.outputs_hash
+        upstream[name] = verified[name]
     cfg = {key: _dump(run.config.section(key)) for key in spec.config_keys}
     return hash_json({"step": spec.name, "version": spec.version, "config": cfg, "up": upstream})
 
@@ -176,28 +209,35 @@ def _execute(run: Run, spec: StepSpec, inputs_hash: str) -> StepRecord:
             seconds=time.perf_counter() - t0,
             started_at=started,
             inputs_hash=inputs_hash,
-            message=f"{type(e).__name__}: {e}"[:2000],
+            message=_failure_message(e),
         )
         run.write_record(record)
         raise
     finally:
         logging.getLogger("hwcodesign").removeHandler(handler)
         handler.close()
+    manifest = folder_manifest(run.root / spec.folder)
     record = StepRecord(
         step=spec.name,
         status="ok",
         seconds=round(time.perf_counter() - t0, 3),
         started_at=started,
         inputs_hash=inputs_hash,
-        outputs_hash=hash_folder(run.root / spec.folder),
+        outputs_hash=manifest_hash(manifest),
         tools=result.tools,
         metrics=result.metrics,
         info=result.info,
         message=result.message,
     )
-    run.write_record(record)
+    run.write_record(record, manifest)
     log.info("step %s done in %.1f s", spec.name, record.seconds)
     return record
+
+
+def _failure_message(e: BaseException) -> str:
+    if isinstance(e, KeyboardInterrupt | Interrupted):
+        return f"interrupted ({'Ctrl-C' if isinstance(e, KeyboardInterrupt) else e})"
+    return f"{type(e).__name__}: {e}"[:2000]
 
 
 def _attach_log(run: Run, step: str) -> logging.Handler:

@@ -29,10 +29,18 @@ class StepSpec:
     config_keys: tuple[str, ...]  # config sections that change its result
     description: str
     version: int = 1  # bump when the step's code changes its outputs
+    check: str | None = None  # "module:function(config)": cheap checks run before any step works
 
     def load(self) -> Callable[..., StepResult]:
-        module, func = self.target.split(":")
-        return getattr(importlib.import_module(module, __package__), func)
+        return _resolve(self.target)
+
+    def load_check(self) -> Callable[..., None] | None:
+        return _resolve(self.check) if self.check else None
+
+
+def _resolve(target: str) -> Callable:
+    module, func = target.split(":")
+    return getattr(importlib.import_module(module, __package__), func)
 
 
 _REGISTRY: dict[str, StepSpec] = {}
@@ -64,6 +72,7 @@ for _spec in (
         (),
         ("data",),
         "load or generate the dataset, split and standardise it",
+        check=".data:check_data",
     ),
     StepSpec(
         "train",
@@ -72,6 +81,7 @@ for _spec in (
         ("data",),
         ("model", "quantization", "train"),
         "train the float twin and the quantized model (QAT), evaluate both",
+        check=".train:check_train",
     ),
     StepSpec(
         "convert",

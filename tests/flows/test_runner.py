@@ -39,10 +39,20 @@ def test_changed_config_is_not_overwritten_without_asking(tiny_config_dict):
     assert run.record("data").info["input_shape"] == [4, 4]
 
 
-def test_failed_step_is_recorded_and_leaves_no_output(tiny_config_dict, tmp_path):
+def test_missing_file_is_refused_before_any_step(tiny_config_dict, tmp_path):
     tiny_config_dict["data"].update(source="hls4ml_zenodo", path=str(tmp_path / "missing.h5"))
     cfg = config_from_dict(tiny_config_dict)
     with pytest.raises(DataNotFoundError, match="missing.h5"):
+        run_flow(cfg, until="data")
+    assert Run(cfg).record("data") is None  # the preflight stopped it: nothing ran
+
+
+def test_failed_step_is_recorded_and_leaves_no_output(tiny_config_dict, tmp_path):
+    bad = tmp_path / "not_hdf5.h5"
+    bad.write_text("these are not jets")
+    tiny_config_dict["data"].update(source="hls4ml_zenodo", path=str(bad))
+    cfg = config_from_dict(tiny_config_dict)
+    with pytest.raises(DataNotFoundError, match="not_hdf5.h5 is not an HDF5 file"):
         run_flow(cfg, until="data")
     run = Run(cfg)
     assert run.record("data").status == "failed"

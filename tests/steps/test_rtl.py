@@ -34,7 +34,10 @@ def test_measure_latency_finds_the_lag():
     assert measure_latency(per_cycle, ref + 100, max_lag=6).matched_fraction == 0.0
 
 
-def test_small_mlp_rtl_is_bit_exact_with_measured_latency(tmp_path, rng):
+def test_small_mlp_rtl_is_bit_exact_with_measured_latency(hostile_dir, rng):
+    """Also the path test of the Verilator build: everything lives under a folder whose
+    name holds spaces, quotes, ';' and '$(...)'."""
+    tmp_path = hostile_dir
     model, x = small_hgq_mlp(rng)
     y_keras = model.predict(x, verbose=0)
     rtl, _ = trace_to_rtl(

@@ -37,8 +37,10 @@ def test_categorise_counts_36k_bram_twice():
 
 
 @needs_yosys
-def test_synth_xilinx_counts_a_registered_adder(tmp_path):
-    r = yosys.synth_xilinx([FIX / "add8.v"], "add8", "xcup", tmp_path)
+def test_synth_xilinx_counts_a_registered_adder(hostile_dir):
+    src = hostile_dir / "add 8;x.v"
+    shutil.copy(FIX / "add8.v", src)
+    r = yosys.synth_xilinx([src], "add8", "xcup", hostile_dir / "out")
     # 9 result bits are registered; each of the 8 bit positions needs one LUT2 (a xor b)
     assert r.counts["FF"] == 9 and r.counts["LUT"] == 8 and not r.timed_out
     assert r.counts["DSP"] == 0
