@@ -24,7 +24,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="Quantization-aware transformers to FPGAs, with measured numbers.",
 )
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)  # long paths stay on one line
 
 
 def _parse_set(items: list[str]) -> dict:

@@ -6,6 +6,7 @@ is an error that names the key. Paths are resolved against the config file's fol
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -75,6 +76,16 @@ class JetDataConfig(_Section):
         None, description="Where generated jets are cached (default: ~/.cache/hwcodesign/jets)."
     )
     workers: int = Field(0, ge=0, description="Generator processes; 0 = all cores.")
+
+    @model_validator(mode="after")
+    def _enough_to_split(self) -> JetDataConfig:
+        need = math.ceil(1 / min(self.val_fraction, self.test_fraction))
+        if self.jets_per_class < need:
+            raise ValueError(
+                f"jets_per_class={self.jets_per_class} is too few to split: with val_fraction "
+                f"{self.val_fraction} and test_fraction {self.test_fraction} each class needs at least {need}"
+            )
+        return self
 
 
 class ImageDataConfig(_Section):

@@ -70,8 +70,10 @@ def exclusive(path: Path, what: str, wait: bool = False, poll_s: float = 0.2) ->
                     ) from None
                 time.sleep(poll_s)
         previous = holder_of(path)
-        if previous.get("pid") and previous.get("pid") != os.getpid():
-            log.info("%s: taking over the lock left by %s, which ended", what, _describe(previous))
+        if previous.get("pid"):  # a holder that finished cleanly leaves an empty file
+            log.warning(
+                "%s: the previous holder, %s, ended without finishing; taking over", what, _describe(previous)
+            )
         note = {
             "pid": os.getpid(),
             "host": socket.gethostname(),

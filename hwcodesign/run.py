@@ -116,10 +116,6 @@ class Run:
             probe = self.root / f".write-test{os.getpid()}"
             probe.touch()
             probe.unlink()
-        except PermissionError:
-            raise UserError(
-                f"cannot write the run folder {self.root}: permission denied (runs_dir)"
-            ) from None
         except (NotADirectoryError, FileExistsError):
             raise UserError(
                 f"cannot create the run folder {self.root}: a file is in the way on that path (runs_dir)"
@@ -127,9 +123,9 @@ class Run:
         except OSError as e:
             if e.errno == errno.ENAMETOOLONG:
                 raise ConfigError(f"the run folder path is too long: {self.root}") from None
-            if e.errno in (errno.EROFS, errno.ENOSPC, errno.EDQUOT):
-                raise UserError(f"cannot write the run folder {self.root}: {e.strerror}") from None
-            raise
+            raise UserError(
+                f"cannot create the run folder {self.root}: {e.strerror or e} (runs_dir)"
+            ) from None
 
     @contextmanager
     def lock(self) -> Iterator[None]:

@@ -91,6 +91,10 @@ def run_flow(
     planned = plan_steps(flow, until, only)  # unknown step names fail before anything is touched
     run = Run(config, root)
     run.check_location()
+    # fail fast: a run with work to do is checked before anything is created
+    looks_done = not force and all(_recorded_ok(run, name) for name in planned)
+    if not looks_done:
+        preflight(config, planned)
     run.create()
     run.on_progress = on_progress
     emit = on_event or (lambda e: None)
@@ -98,7 +102,7 @@ def run_flow(
         _guard_existing(run, overwrite)
         run.write_config()
         verified: dict[str, str] = {}  # step -> outputs hash, checked or made in this call
-        checked = False
+        checked = not looks_done  # the preflight above covers this call
         for i, name in enumerate(planned):
             spec = get_step(name)
             inputs_hash = _inputs_hash(run, spec, flow, verified)
@@ -112,7 +116,7 @@ def run_flow(
                     emit(StepEvent(name, "cached", old))
                     continue
                 emit(StepEvent(name, "damaged", message=f"{problem}: re-running step '{name}'"))
-            if not checked:  # fail fast: check everything still to do before the first real work
+            if not checked:  # a step thought complete must run: check what is left first
                 preflight(config, planned[i:])
                 checked = True
             emit(StepEvent(name, "start"))
@@ -124,6 +128,11 @@ def run_flow(
             verified[name] = record.outputs_hash
             emit(StepEvent(name, "done", record))
     return run
+
+
+def _recorded_ok(run: Run, step: str) -> bool:
+    rec = run.record(step)
+    return rec is not None and rec.status == "ok"
 
 
 def preflight(config: RunConfig, steps: list[str]) -> None:
@@ -145,7 +154,8 @@ def _guard_existing(run: Run, overwrite: bool) -> None:
     if stored is None:
         return
     new = run.config.model_dump(mode="json")
-    changed = sorted(_diff(stored, new))
+    # where the folder lives and what it is called do not change what it holds
+    changed = sorted(k for k in _diff(stored, new) if k not in ("runs_dir", "name"))
     if changed:
         shown = ", ".join(changed[:6]) + (" ..." if len(changed) > 6 else "")
         raise RunExistsError(

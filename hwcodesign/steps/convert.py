@@ -8,6 +8,7 @@ Writes ``hls/project/`` (the hls4ml project, ready for vitis_hls), ``hls/hls4ml_
 from __future__ import annotations
 
 import logging
+import shutil
 import time
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from ..errors import UnsupportedLayerError
 from ..frameworks import import_hls4ml, versions
 from ..records import Metric, StepResult
 from ..run import Run
+from ..tools._workdir import plain_workdir
 from ..train.metrics import identical_fraction
 from .data import load_dataset
 from .train import load_quantized_model
@@ -83,25 +85,27 @@ def step_convert(run: Run, out: Path) -> StepResult:
         "distributed_arithmetic" if target.strategy == "distributed_arithmetic" else "Latency"
     )
     (out / "hls4ml_config.yml").write_text(yaml.safe_dump(hls_config, sort_keys=False))
-    hls_model = hls4ml.converters.convert_from_keras_model(
-        model,
-        output_dir=str(out / "project"),
-        project_name="myproject",
-        backend=target.backend,
-        io_type=target.io_type,
-        hls_config=hls_config,
-        part=target.part,
-        clock_period=target.clock_ns,
-    )
-    t0 = time.perf_counter()
-    run.progress("hls4ml compile (g++)", 0, 1)
-    hls_model.compile()
-    compile_s = time.perf_counter() - t0
-    run.progress("hls4ml compile (g++)", 1, 1)
-
     x = ds.x_test
     y_keras = model.predict(x, batch_size=1024, verbose=0)
-    y_hls = np.asarray(hls_model.predict(np.ascontiguousarray(x))).reshape(y_keras.shape)
+    # hls4ml's build_lib.sh re-parses its folder's path: build where the path is plain
+    with plain_workdir("hls4ml") as wd:
+        hls_model = hls4ml.converters.convert_from_keras_model(
+            model,
+            output_dir=str(wd / "project"),
+            project_name="myproject",
+            backend=target.backend,
+            io_type=target.io_type,
+            hls_config=hls_config,
+            part=target.part,
+            clock_period=target.clock_ns,
+        )
+        t0 = time.perf_counter()
+        run.progress("hls4ml compile (g++)", 0, 1)
+        hls_model.compile()
+        compile_s = time.perf_counter() - t0
+        run.progress("hls4ml compile (g++)", 1, 1)
+        y_hls = np.asarray(hls_model.predict(np.ascontiguousarray(x))).reshape(y_keras.shape)
+        shutil.copytree(wd / "project", out / "project", symlinks=True)
     frac, n_bad, bad_idx = identical_fraction(y_keras, y_hls)
     np.savez(out / "emulation.npz", hls=y_hls, keras=y_keras, labels=ds.y_test)
     if n_bad:

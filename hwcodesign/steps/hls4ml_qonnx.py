@@ -10,6 +10,7 @@ named and the step records that no conversion was possible.
 from __future__ import annotations
 
 import logging
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,7 @@ import numpy as np
 from ..frameworks import import_hls4ml, versions
 from ..records import Metric, StepResult
 from ..run import Run
+from ..tools._workdir import plain_workdir
 from ..train.metrics import identical_fraction
 from .data import load_dataset
 from .train_torch import brevitas_logits
@@ -66,27 +68,28 @@ def step_hls4ml_qonnx(run: Run, out: Path) -> StepResult:
         )
 
     cfg = hls4ml.utils.config.config_from_onnx_model(model, granularity="name", backend=target.backend)
-    hls_model = hls4ml.converters.convert_from_onnx_model(
-        model,
-        output_dir=str(out / "project"),
-        backend=target.backend,
-        io_type=target.io_type,
-        hls_config=cfg,
-        part=target.part,
-        clock_period=target.clock_ns,
-    )
-    run.progress("hls4ml compile (g++)", 0, 1)
-    hls_model.compile()
-    run.progress("hls4ml compile (g++)", 1, 1)
-
     ds = load_dataset(run)
     shape = model.get_tensor_shape(model.graph.input[0].name)
     x = ds.x_test
     if len(shape) == 4 and x.ndim == 4:  # the model was made channels-last
         x = x.transpose(0, 2, 3, 1)
-    y_hls = np.asarray(hls_model.predict(np.ascontiguousarray(x.reshape(len(x), *shape[1:])))).reshape(
-        len(x), -1
-    )
+    with plain_workdir("hls4ml") as wd:  # build_lib.sh re-parses its folder's path
+        hls_model = hls4ml.converters.convert_from_onnx_model(
+            model,
+            output_dir=str(wd / "project"),
+            backend=target.backend,
+            io_type=target.io_type,
+            hls_config=cfg,
+            part=target.part,
+            clock_period=target.clock_ns,
+        )
+        run.progress("hls4ml compile (g++)", 0, 1)
+        hls_model.compile()
+        run.progress("hls4ml compile (g++)", 1, 1)
+        y_hls = np.asarray(hls_model.predict(np.ascontiguousarray(x.reshape(len(x), *shape[1:])))).reshape(
+            len(x), -1
+        )
+        shutil.copytree(wd / "project", out / "project", symlinks=True)
     y_ref = brevitas_logits(run)
     frac, n_bad, idx = identical_fraction(y_hls, y_ref)
     np.savez(out / "emulation.npz", hls=y_hls, brevitas=y_ref, labels=ds.y_test)
