@@ -26,8 +26,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -49,85 +47,63 @@ def trained_run(n: int, epochs: int):
 
 
 def optimised(run, work: Path, yosys_budget: float) -> dict:
-    from hwcodesign.steps.rtl import decode_outputs, encode_inputs, rtl_io, sim_sources, trace_to_rtl
-    from hwcodesign.steps.synth import register_bits, stage_sources
-    from hwcodesign.steps.train import load_quantized_model
+    """The rtl/synth steps' own backend functions, timed part by part."""
+    from hwcodesign.artifacts import load_dataset, load_emulation, load_keras_model
+    from hwcodesign.backends.da4ml import stream_sim
+    from hwcodesign.backends.da4ml.project import write_rtl
+    from hwcodesign.backends.da4ml.synth import register_bits, synth_stages
     from hwcodesign.targets import yosys_family
-    from hwcodesign.tools import stream_sim, verilator, yosys
+    from hwcodesign.tools import verilator
     from hwcodesign.train.metrics import identical_fraction
 
     t: dict = {}
     cfg = run.config.target
-    model = load_quantized_model(run)
-    emu = np.load(run.path("hls") / "emulation.npz")
-    x = np.load(run.path("data") / "dataset.npz")["x_test"]
+    model = load_keras_model(run)
+    emu = load_emulation(run)
+    x = load_dataset(run).x_test
 
     t0 = time.perf_counter()
-    rtl, _ = trace_to_rtl(model, work / "da4ml", cfg.rtl.latency_cutoff, cfg.clock_ns, cfg.part)
+    project, _ = write_rtl(model, work / "da4ml", cfg.rtl.latency_cutoff, cfg.clock_ns, cfg.part)
     t["da4ml trace + write"] = time.perf_counter() - t0
-    src = work / "da4ml" / "src"
-    kin, kout, n_in, n_out = rtl_io(rtl)
 
     t0 = time.perf_counter()
-    sources = sim_sources(src, work / "flat", flatten=True)
+    sources = stream_sim.sim_sources(project, work / "flat", flatten=True)
     t["flatten operators"] = time.perf_counter() - t0
-    design = stream_sim.StreamDesign(
-        "model_wrapper",
-        sources,
-        (src, src / "static", work / "da4ml" / "sim"),
-        n_in,
-        n_out,
-        sum(kin),
-        sum(kout),
-    )
+    design = stream_sim.design_of(project, sources)
     results = {}
     for label in ("cold", "warm"):
         t0 = time.perf_counter()
-        exe, info = stream_sim.build_stream_sim(
+        stream_sim.build_stream_sim(
             design, work / f"sim_{label}", verilator.BuildOptions(), cache_dir=work / "vcache"
         )
         results[label] = time.perf_counter() - t0
     t["verilator build (cold)"], t["verilator build (warm, cached)"] = results["cold"], results["warm"]
 
-    stages = len(rtl._pipe.solutions)
     t0 = time.perf_counter()
-    raw, sim = stream_sim.run_stream_sim(
-        exe, encode_inputs(x, kin), n_out, len(x) + stages + 8, work / "sim_warm", cwd=src / "memfiles"
-    )
-    per_cycle = decode_outputs(raw, kout)
-    m = stream_sim.measure_latency(per_cycle, emu["hls"].astype(np.float64), stages + 8)
+    sim = stream_sim.simulate(project, x, emu.hls, work / "sim_run", cache_dir=work / "vcache")
     t["simulate test set + latency"] = time.perf_counter() - t0
-    y = per_cycle[m.latency_cycles : m.latency_cycles + len(x)]
 
-    jobs, _ = stage_sources(src, "model")
     yres = {}
     for label in ("cold", "warm"):
         t0 = time.perf_counter()
-        res = yosys.synth_modules(
-            jobs,
-            yosys_family(cfg.part),
-            work / f"yosys_{label}",
-            yosys_budget,
-            os.cpu_count() or 1,
-            memory_dir=src / "memfiles",
-            cache_dir=work / "ycache",
+        ys = synth_stages(
+            project, yosys_family(cfg.part), work / f"yosys_{label}", yosys_budget, cache_dir=work / "ycache"
         )
-        yres[label] = (time.perf_counter() - t0, res)
-    done = {k: r for k, r in yres["cold"][1].items() if r is not None and not r.timed_out}
-    lut = sum(r.counts.get("LUT", 0) for r in done.values())
+        yres[label] = (time.perf_counter() - t0, ys)
     t["yosys per stage (cold)"], t["yosys per stage (warm)"] = yres["cold"][0], yres["warm"][0]
+    ys = yres["cold"][1]
     return {
         "times": t,
-        "latency_cycles": m.latency_cycles,
-        "stages": stages,
-        "bit_exact_vs_hls4ml": identical_fraction(y, emu["hls"])[0],
+        "latency_cycles": sim.latency.latency_cycles,
+        "stages": project.stages,
+        "bit_exact_vs_hls4ml": identical_fraction(sim.outputs, emu.hls)[0],
         "samples": len(x),
-        "sim_samples_per_s": len(x) / max(sim["seconds"], 1e-9),
-        "da4ml_lut": float(rtl._solution.cost),
-        "reg_bits": register_bits((src / "model.v").read_text()),
-        "yosys_lut": lut,
-        "yosys_complete": len(done) == len(jobs),
-        "yosys_stages_done": f"{len(done)}/{len(jobs)}",
+        "sim_samples_per_s": len(x) / max(sim.sim_seconds, 1e-9),
+        "da4ml_lut": float(project.metadata()["cost"]),
+        "reg_bits": register_bits((project.src / "model.v").read_text()),
+        "yosys_lut": ys.counts.get("LUT", 0) if ys.complete else None,
+        "yosys_complete": ys.complete,
+        "yosys_stages_done": f"{ys.done}/{ys.total}",
         "total_latency_and_da4ml_resources_cold": sum(
             t[k]
             for k in (
@@ -146,16 +122,17 @@ def straightforward(run, work: Path, timeout_s: float) -> dict:
     from da4ml.converter import trace_model
     from da4ml.trace import comb_trace
 
-    from hwcodesign.steps.train import load_quantized_model
+    from hwcodesign.artifacts import load_dataset, load_emulation, load_keras_model
     from hwcodesign.targets import yosys_family
     from hwcodesign.tools import verilator, yosys
     from hwcodesign.train.metrics import identical_fraction
 
     cfg = run.config.target
     t: dict = {}
-    model = load_quantized_model(run)
-    emu = np.load(run.path("hls") / "emulation.npz")
-    x = np.load(run.path("data") / "dataset.npz")["x_test"]
+    model = load_keras_model(run)
+    emu = load_emulation(run)
+    emu = {"hls": emu.hls}
+    x = load_dataset(run).x_test
     t0 = time.perf_counter()
     inp, out = trace_model(model)
     rtl = RTLModel(

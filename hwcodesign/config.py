@@ -2,36 +2,31 @@
 
 Everything is a frozen pydantic model with ``extra="forbid"``, so a typo in a YAML key
 is an error that names the key. Paths are resolved against the config file's folder.
+The ``model:`` section is one of the registered frontends' configs (``frontends/``),
+chosen by ``model.kind``; the flow follows from the frontend unless given.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Discriminator,
-    Field,
-    Tag,
-    ValidationError,
-    model_validator,
-)
+from pydantic import BaseModel, Discriminator, Field, Tag, ValidationError, model_validator
 
+from .config_base import Section
 from .errors import ConfigError
+from .frontends import get_frontend, known_frontends, model_union
 
 __all__ = [
     "JetDataConfig",
+    "PythiaConfig",
     "ImageDataConfig",
-    "JetTransformerConfig",
-    "KerasFileModelConfig",
+    "FileDataConfig",
     "HGQQuantConfig",
     "BrevitasQuantConfig",
-    "MLPConfig",
-    "ViTConfig",
     "FinnConfig",
     "KerasTrainConfig",
     "TargetConfig",
@@ -42,16 +37,36 @@ __all__ = [
     "config_from_dict",
 ]
 
+_Section = Section
+
 JET_FEATURES = ("ptrel", "erel", "deta", "dphi", "dr", "logpt", "loge", "logptrel", "logerel")
 JetFeature = Literal["ptrel", "erel", "deta", "dphi", "dr", "logpt", "loge", "logptrel", "logerel"]
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class PythiaConfig(_Section):
+    """Pythia8 + FastJet generation settings (source: pythia). They key the jet cache."""
+
+    ecm_gev: float = Field(13000.0, gt=0, description="Centre-of-mass energy of the pp collisions.")
+    pthat_min_gev: float = Field(900.0, ge=0, description="Lower edge of the hard-process pT-hat window.")
+    pthat_max_gev: float = Field(1100.0, gt=0, description="Upper edge of the pT-hat window.")
+    jet_r: float = Field(0.8, gt=0, le=2, description="Anti-kT jet radius.")
+    jet_pt_min_gev: float = Field(700.0, ge=0, description="Jets kept above this pT.")
+    jet_pt_max_gev: float = Field(1400.0, gt=0, description="Jets kept below this pT.")
+    jet_abs_eta_max: float = Field(2.0, gt=0, description="Jets kept with |eta| below this.")
+
+    @model_validator(mode="after")
+    def _windows(self) -> PythiaConfig:
+        if self.pthat_min_gev >= self.pthat_max_gev or self.jet_pt_min_gev >= self.jet_pt_max_gev:
+            raise ValueError("pthat_min_gev < pthat_max_gev and jet_pt_min_gev < jet_pt_max_gev are needed")
+        return self
 
 
 class JetDataConfig(_Section):
-    """Five-class jets (g, q, W, Z, t): Pythia8 particle-level jets or hls4ml's formats."""
+    """Five-class jets (g, q, W, Z, t): Pythia8 particle-level jets or hls4ml's formats.
+
+    ``hls4ml_openml`` gives the 16 jet-level features of the OpenML table (inputs of shape
+    (16,)); every other source gives ``n_particles`` x ``len(features)`` per jet.
+    """
 
     dataset: Literal["jets"] = Field("jets", description="Which dataset family this is.")
     source: Literal["sample", "pythia", "hls4ml_openml", "hls4ml_zenodo"] = Field(
@@ -76,6 +91,7 @@ class JetDataConfig(_Section):
         None, description="Where generated jets are cached (default: ~/.cache/hwcodesign/jets)."
     )
     workers: int = Field(0, ge=0, description="Generator processes; 0 = all cores.")
+    generator: PythiaConfig = Field(default_factory=PythiaConfig, description="Pythia8 settings.")
 
     @model_validator(mode="after")
     def _enough_to_split(self) -> JetDataConfig:
@@ -101,35 +117,27 @@ class ImageDataConfig(_Section):
     )
 
 
-def _heads_divide(cfg):
-    if cfg.embed_dim % cfg.num_heads:
-        raise ValueError(f"embed_dim ({cfg.embed_dim}) must be divisible by num_heads ({cfg.num_heads})")
-    return cfg
+class FileDataConfig(_Section):
+    """Your own data: arrays in a ``.npz`` or HDF5 file.
 
+    Inputs are ``x_key`` and labels ``y_key`` (integer classes; leave them out for unlabelled
+    data: the report then has bit-exactness, latency and resources but no accuracy). Fixed
+    splits are used when the file holds ``<x_key>_train`` and ``<x_key>_test`` (and optionally
+    ``<x_key>_val``, else validation is carved out of train); otherwise the samples are split
+    by the fractions (stratified when labelled). Inputs are used as they are: preprocess them
+    the way your model expects, or set ``standardise``.
+    """
 
-class JetTransformerConfig(_Section):
-    """HGQ2 transformer jet tagger (and its float twin)."""
-
-    kind: Literal["jet_transformer"] = Field("jet_transformer", description="Model family.")
-    embed_dim: int = Field(16, ge=2, description="D: width of the per-particle embedding.")
-    num_heads: int = Field(2, ge=1, description="H: attention heads (embed_dim % H == 0).")
-    num_blocks: int = Field(1, ge=1, le=8, description="L: encoder blocks.")
-    ff_dim: int = Field(16, ge=1, description="Width of the feed-forward layer in each block.")
-    pooling: Literal["average", "max"] = Field("average", description="Pooling over particles.")
-
-    @model_validator(mode="after")
-    def _heads_divide(self) -> JetTransformerConfig:
-        return _heads_divide(self)
-
-
-class KerasFileModelConfig(_Section):
-    """A user's own trained Keras/HGQ2 model (``.keras`` file): evaluated, not trained."""
-
-    kind: Literal["keras_file"] = Field(description="Model family.")
-    path: Path = Field(description="The .keras file.")
-    calibrate: bool = Field(
-        True, description="Run HGQ2's trace_minmax on the training data (HGQ2 models only)."
-    )
+    dataset: Literal["file"] = Field(description="Which dataset family this is.")
+    path: Path = Field(description="The .npz or .h5/.hdf5 file.")
+    x_key: str = Field("x", min_length=1, description="Key (npz) or dataset path (HDF5) of the inputs.")
+    y_key: str | None = Field("y", description="Key of the integer labels; None or absent: unlabelled.")
+    class_names: tuple[str, ...] | None = Field(None, description="Names of the classes, in label order.")
+    val_fraction: float = Field(0.1, ge=0, lt=0.5, description="Fraction used for validation.")
+    test_fraction: float = Field(0.2, gt=0, lt=1, description="Fraction used for testing (no fixed splits).")
+    seed: int = Field(1, ge=0, description="Seed of the split.")
+    limit: int | None = Field(None, ge=10, description="Use only the first this-many samples.")
+    standardise: bool = Field(False, description="Scale each feature to zero mean, unit variance (train).")
 
 
 def _tag(key: str, default: str):
@@ -139,46 +147,6 @@ def _tag(key: str, default: str):
         return v.get(key, default) if isinstance(v, dict) else getattr(v, key, default)
 
     return Discriminator(pick)
-
-
-class MLPConfig(_Section):
-    """Brevitas multilayer perceptron (e.g. 64-64-64-10 on digits)."""
-
-    kind: Literal["mlp"] = Field(description="Model family.")
-    hidden: tuple[int, ...] = Field((64, 64), min_length=1, description="Hidden layer widths.")
-
-
-class ViTConfig(_Section):
-    """Brevitas tiny Vision Transformer, formulated for finn-plus (see models/brevitas_nets.py)."""
-
-    kind: Literal["vit"] = Field(description="Model family.")
-    patch_size: int = Field(7, ge=1, description="Square patch side in pixels (stride = size).")
-    embed_dim: int = Field(32, ge=2, description="Token width D.")
-    num_heads: int = Field(2, ge=1, description="Attention heads (embed_dim % heads == 0).")
-    num_blocks: int = Field(1, ge=1, le=8, description="Encoder blocks.")
-    mlp_dim: int = Field(64, ge=1, description="Hidden width of each block's MLP.")
-    norm_affine: bool = Field(
-        False, description="LayerNorm with learned scale/bias (finn-plus maps only without)."
-    )
-    mlp_activation: Literal["relu", "gelu"] = Field(
-        "relu", description="Activation in the MLP (ReLU is a threshold stage; GELU is not)."
-    )
-    pooling: Literal["flatten", "mean"] = Field(
-        "flatten", description="Tokens to classifier: flatten (MVAU) or mean over tokens (ReduceMean)."
-    )
-
-    @model_validator(mode="after")
-    def _heads_divide(self) -> ViTConfig:
-        return _heads_divide(self)
-
-
-ModelConfig = Annotated[
-    Annotated[JetTransformerConfig, Tag("jet_transformer")]
-    | Annotated[KerasFileModelConfig, Tag("keras_file")]
-    | Annotated[MLPConfig, Tag("mlp")]
-    | Annotated[ViTConfig, Tag("vit")],
-    _tag("kind", "jet_transformer"),
-]
 
 
 class HGQQuantConfig(_Section):
@@ -294,19 +262,18 @@ class TargetConfig(_Section):
 DataConfig = Annotated[
     Annotated[JetDataConfig, Tag("jets")]
     | Annotated[ImageDataConfig, Tag("fashion_mnist")]
-    | Annotated[ImageDataConfig, Tag("digits")],
+    | Annotated[ImageDataConfig, Tag("digits")]
+    | Annotated[FileDataConfig, Tag("file")],
     _tag("dataset", "jets"),
 ]
-
+ModelConfig = model_union()
 
 _UNION_TAGS = {
-    "jet_transformer",
-    "keras_file",
-    "mlp",
-    "vit",
+    *(spec.tag for spec in known_frontends()),
     "jets",
     "fashion_mnist",
     "digits",
+    "file",
     "hgq2",
     "brevitas",
 }
@@ -321,25 +288,46 @@ class RunConfig(_Section):
         description="Run name: the folder under runs_dir (letters, digits, _ . -; not starting "
         "with '.', so it cannot leave runs_dir).",
     )
-    flow: Literal["keras_hls4ml", "torch_finn"] = Field("keras_hls4ml", description="Which flow to run.")
+    flow: Literal["keras_hls4ml", "torch_finn", "qonnx_finn"] = Field(
+        None, description="Which flow to run (default: the one of model.kind's frontend)."
+    )
     runs_dir: Path = Field(Path("runs"), description="Parent folder of run folders.")
+    cache_dir: Path | None = Field(
+        None, description="Root of the content caches (default: $XDG_CACHE_HOME/hwcodesign)."
+    )
     data: DataConfig = Field(default_factory=JetDataConfig, description="Dataset.")
-    model: ModelConfig = Field(default_factory=JetTransformerConfig, description="Model.")
+    model: ModelConfig = Field(
+        default_factory=lambda: get_frontend("jet_transformer").config_class()(),
+        description="Model: a frontend's section, chosen by kind.",
+    )
     quantization: QuantConfig = Field(default_factory=HGQQuantConfig, description="QAT.")
     train: KerasTrainConfig = Field(default_factory=KerasTrainConfig, description="Training.")
     target: TargetConfig = Field(default_factory=TargetConfig, description="Hardware target.")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _flow_of_the_frontend(cls, raw: Any) -> Any:
+        if isinstance(raw, dict) and raw.get("flow") is None:
+            model = raw.get("model") or {}
+            kind = (
+                model.get("kind", "jet_transformer")
+                if isinstance(model, dict)
+                else getattr(model, "kind", "")
+            )
+            with contextlib.suppress(ConfigError):  # the model field reports an unknown kind
+                raw = {**raw, "flow": get_frontend(kind).flow}
+        return raw
+
     @model_validator(mode="after")
     def _parts_fit_the_flow(self) -> RunConfig:
-        keras = (JetTransformerConfig, KerasFileModelConfig)
-        if self.flow == "keras_hls4ml":
-            if not isinstance(self.model, keras) or not isinstance(self.quantization, HGQQuantConfig):
-                raise ValueError(
-                    "flow keras_hls4ml needs model.kind jet_transformer|keras_file and "
-                    "quantization.framework hgq2"
-                )
-        elif isinstance(self.model, keras) or not isinstance(self.quantization, BrevitasQuantConfig):
-            raise ValueError("flow torch_finn needs model.kind mlp|vit and quantization.framework brevitas")
+        spec = get_frontend(self.model.kind)
+        if self.flow != spec.flow:
+            raise ValueError(
+                f"model.kind {spec.tag} goes with flow {spec.flow}, not {self.flow} "
+                f"(leave flow out to get it)"
+            )
+        if spec.quantization is not None and self.quantization.framework != spec.quantization:
+            raise ValueError(f"model.kind {spec.tag} needs quantization.framework {spec.quantization}")
         return self
 
     @property
@@ -411,15 +399,15 @@ def _set_dotted(raw: dict[str, Any], dotted: str, value: Any) -> None:
 
 
 def _resolve_paths(cfg: RunConfig, base: Path) -> RunConfig:
-    def absolute(p: Path | None) -> Path | None:
-        return None if p is None else (p if p.is_absolute() else (base / p).resolve())
+    """Every Path field of the run, data and model sections, made absolute against ``base``."""
 
-    data = cfg.data
-    if isinstance(data, JetDataConfig):
-        data = data.model_copy(update={"path": absolute(data.path), "cache_dir": absolute(data.cache_dir)})
-    else:
-        data = data.model_copy(update={"path": absolute(data.path)})
-    model = cfg.model
-    if isinstance(model, KerasFileModelConfig):
-        model = model.model_copy(update={"path": absolute(model.path)})
-    return cfg.model_copy(update={"runs_dir": absolute(cfg.runs_dir), "data": data, "model": model})
+    def absolute(section: BaseModel) -> BaseModel:
+        update = {}
+        for name in type(section).model_fields:
+            v = getattr(section, name)
+            if isinstance(v, Path) and not v.is_absolute():
+                update[name] = (base / v).resolve()
+        return section.model_copy(update=update) if update else section
+
+    top = absolute(cfg)
+    return top.model_copy(update={"data": absolute(cfg.data), "model": absolute(cfg.model)})

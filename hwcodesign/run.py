@@ -133,6 +133,12 @@ class Run:
         with exclusive(self.root / ".lock", f"run folder {self.root}"):
             yield
 
+    def cache_dir(self, kind: str) -> Path:
+        """Where content-cached work of ``kind`` goes (``config.cache_dir`` or the default)."""
+        from .cache import cache_dir
+
+        return cache_dir(kind, self.config.cache_dir)
+
     # -- folders -----------------------------------------------------------------------
     def path(self, folder: str, must_exist: bool = True) -> Path:
         """Final output folder of a step (``model``, ``hls``, ``rtl`` ...)."""

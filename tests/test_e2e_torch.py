@@ -45,7 +45,7 @@ def test_vit_maps_attention_and_layernorm_to_finn_plus(vit_notebook):
     unmapped = [row["op"] for row in layers if row["implementation"].startswith("unmapped")]
     assert unmapped == ["Transpose", "Mul"], unmapped  # input layout change, output scale
     rep = _report(root)
-    m = rep["bit_exactness"]["finn_python_vs_brevitas_argmax"]
+    m = rep["bit_exactness"]["finn_python_vs_source_argmax"]
     assert m["value"] == 1.0 and m["n"] == 60
     assert rep["metrics"]["finn"]["max_abs_diff_convert_to_hw"]["value"] < 1e-5
     for f in (
@@ -79,10 +79,10 @@ def mlp_run(tmp_path_factory):
 def test_mlp_hls4ml_qonnx_is_bit_exact(mlp_run):
     emu = np.load(mlp_run.root / "hls4ml" / "emulation.npz")
     assert len(emu["labels"]) == 360
-    assert np.array_equal(emu["hls"], emu["brevitas"]), mismatch_message(
-        emu["hls"], emu["brevitas"], "hls4ml vs Brevitas"
+    assert np.array_equal(emu["hls"], emu["reference"]), mismatch_message(
+        emu["hls"], emu["reference"], "hls4ml vs Brevitas"
     )
-    assert _report(mlp_run.root)["bit_exactness"]["hls4ml_vs_brevitas"]["value"] == 1.0
+    assert _report(mlp_run.root)["bit_exactness"]["hls4ml_vs_source"]["value"] == 1.0
 
 
 def test_mlp_finn_rtl_layers_bit_exact_with_estimated_cycles(mlp_run):
@@ -97,7 +97,7 @@ def test_mlp_finn_rtl_layers_bit_exact_with_estimated_cycles(mlp_run):
 
 def test_mlp_finn_python_agreement_is_measured_and_explained(mlp_run):
     rep = _report(mlp_run.root)
-    m = rep["bit_exactness"]["finn_python_vs_brevitas_argmax"]
+    m = rep["bit_exactness"]["finn_python_vs_source_argmax"]
     assert m["n"] == 360 and m["value"] >= 0.98
     if m["value"] < 1.0:  # power-of-two scales: ties round differently (see the note)
         assert any("half-to-even" in n for n in rep["notes"])

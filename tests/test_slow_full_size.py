@@ -27,7 +27,7 @@ def test_default_jet_tagger(tmp_path_factory):
     assert acc["float"]["value"] - acc["quantized"]["value"] <= 0.02
     out = np.load(run.root / "rtl" / "rtl_outputs.npz")
     assert len(out["rtl"]) >= 2000
-    assert np.array_equal(out["rtl"], out["hls"]) and np.array_equal(out["hls"], out["keras"])
+    assert np.array_equal(out["rtl"], out["hls"]) and np.array_equal(out["hls"], out["reference"])
     assert rep["latency"]["ii_cycles"]["value"] == 1
     assert rep["latency"]["latency_ns"]["value"] <= 100
 

@@ -103,20 +103,23 @@ def load_jets(cfg: JetDataConfig, on_progress: Callable[[int, int], None] | None
         DataNotFoundError: a file is missing, or the committed sample is too small.
         MissingDependencyError: generation needs the physics extra.
     """
+    if cfg.source == "hls4ml_openml":
+        x, labels, names = load_hls4ml_openml(_require(cfg.path, cfg.source))
+        x, labels = _take_per_class(x, labels, cfg.jets_per_class, cfg.path)
+        split = stratified_split(x, labels, cfg.val_fraction, cfg.test_fraction, cfg.seed).standardised()
+        meta = {
+            "generator": "hls4ml LHC jet dataset, 16 jet-level features (OpenML 42468)",
+            "file": str(cfg.path),
+        }
+        return split.with_meta(classes=list(CLASSES), source=cfg.source, features=names, **meta)
     if cfg.source == "sample":
         kin, labels, meta = load_pythia_file(SAMPLE_FILE)
         kin, labels = _take_per_class(kin, labels, cfg.jets_per_class, SAMPLE_FILE)
     elif cfg.source == "pythia":
-        kin, labels, meta = generate_jets(cfg, on_progress)
-    elif cfg.source == "hls4ml_zenodo":
+        kin, labels, meta = generate_jets(cfg, on_progress, generator_settings(cfg))
+    else:
         kin, labels, meta = load_hls4ml_zenodo(_require(cfg.path, "hls4ml_zenodo"))
         kin, labels = _take_per_class(kin, labels, cfg.jets_per_class, cfg.path)
-    else:
-        raise ConfigError(
-            "data.source 'hls4ml_openml' holds 16 jet-level features per jet, but the jet "
-            "transformer needs per-particle inputs: use 'hls4ml_zenodo' (150-particle HDF5), "
-            "'pythia' or 'sample'; load the table itself with hwcodesign.data.jets.load_hls4ml_openml"
-        )
     if cfg.n_particles > kin.shape[1]:
         raise ConfigError(
             f"data.n_particles={cfg.n_particles} but the {cfg.source} data keep only "
@@ -127,6 +130,11 @@ def load_jets(cfg: JetDataConfig, on_progress: Callable[[int, int], None] | None
     split = split.standardised(mask_axis=-1)
     meta = {**meta, "source": cfg.source, "features": list(cfg.features), "n_particles": cfg.n_particles}
     return split.with_meta(classes=list(CLASSES), **meta)
+
+
+def generator_settings(cfg: JetDataConfig) -> GeneratorSettings:
+    """The generator's settings from ``data.generator`` (the rest keep their defaults)."""
+    return GeneratorSettings(**cfg.generator.model_dump())
 
 
 def _require(path: Path | None, source: str) -> Path:

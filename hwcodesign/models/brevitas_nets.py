@@ -20,7 +20,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..config import BrevitasQuantConfig, MLPConfig, ViTConfig
+from ..config import BrevitasQuantConfig
+from ..frontends.brevitas import MLPConfig, ViTConfig
 
 if TYPE_CHECKING:
     from torch import nn

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..config import HGQQuantConfig, JetTransformerConfig
+from ..config import HGQQuantConfig
+from ..frontends.jet_transformer import JetTransformerConfig
 
 if TYPE_CHECKING:
     import keras

@@ -1,71 +1,62 @@
-"""Assemble the report of a run from its step records and the files its steps wrote."""
+"""Assemble the report of a run from its step records: each record carries the ReportPart
+its step declared; sections are merged and a key written twice is an error."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from pathlib import Path
 
+from ..artifacts import DATA_MANIFEST, load_train_summary, locate
+from ..errors import InternalError, StepOrderError
 from ..records import Metric, StepRecord
 from ..run import Run
 from .schema import Report, StepSummary
 
 __all__ = ["build_report", "load_train_summary"]
 
-#: (report section, key in that section) <- (step, metric name); steps of both flows
-_CURATED = {
-    ("accuracy", "float"): [("train", "accuracy_float"), ("train_torch", "accuracy_float")],
-    ("accuracy", "quantized"): [("train", "accuracy_quantized"), ("train_torch", "accuracy_quantized")],
-    ("accuracy", "exported"): [("export", "accuracy_exported")],
-    ("accuracy", "emulated"): [("convert", "accuracy_emulated")],
-    ("accuracy", "rtl"): [("rtl", "accuracy_rtl")],
-    ("accuracy", "hls4ml"): [("hls4ml_qonnx", "accuracy_hls4ml")],
-    ("bit_exactness", "hls4ml_vs_keras"): [("convert", "bit_exact_fraction")],
-    ("bit_exactness", "rtl_vs_hls4ml"): [("rtl", "bit_exact_vs_hls4ml")],
-    ("bit_exactness", "rtl_vs_keras"): [("rtl", "bit_exact_vs_keras")],
-    ("bit_exactness", "qonnx_vs_brevitas_argmax"): [("export", "argmax_agreement")],
-    ("bit_exactness", "finn_python_vs_brevitas_argmax"): [("finn", "argmax_agreement_convert_to_hw")],
-    ("bit_exactness", "finn_rtl_layers_vs_python"): [("finn_rtlsim", "rtl_layers_bit_exact_fraction")],
-    ("bit_exactness", "hls4ml_vs_brevitas"): [("hls4ml_qonnx", "bit_exact_vs_brevitas")],
-    ("model", "ebops"): [("train", "ebops")],
-    ("model", "params_quantized"): [("train", "params_quantized"), ("train_torch", "params_quantized")],
-    ("model", "params_float"): [("train", "params_float"), ("train_torch", "params_float")],
-}
-#: titles of the per-layer tables steps provide in ``info["layers"]``
-_LAYER_TABLES = {
-    "synth": "Pipeline stages (da4ml estimate, Yosys per stage)",
-    "finn": "finn-plus layers: implementation and estimates",
-    "finn_rtlsim": "finn-plus RTL layers simulated in Verilator",
-}
-
-
-def load_train_summary(run: Run) -> dict:
-    p = run.root / "model" / "metrics.json"
-    return json.loads(p.read_text()) if p.is_file() else {}
+_SECTIONS = ("accuracy", "bit_exactness", "model", "latency", "resources", "deployment")
 
 
 def build_report(run: Run, steps: list[str]) -> Report:
-    """Collect every step record of ``steps`` (those that ran) into a Report."""
+    """Merge the records of ``steps`` (those that ran) into a Report.
+
+    Raises:
+        InternalError: two steps wrote the same key of a section.
+    """
     records: dict[str, StepRecord] = {}
     for s in steps:
         rec = run.record(s)
         if rec is not None:
             records[s] = rec
-    sections: dict[str, dict] = {"accuracy": {}, "bit_exactness": {}, "model": {}}
-    for (section, key), sources in _CURATED.items():
-        for step, metric in sources:
-            m = records[step].metrics.get(metric) if step in records else None
-            if m:
-                sections[section][key] = m
-                break
+    merged: dict[str, dict] = {s: {} for s in _SECTIONS}
+    owner: dict[tuple[str, str], str] = {}
+    layers: dict[str, list] = {}
+    notes: list[str] = []
+    for step, rec in records.items():
+        for section in _SECTIONS:
+            for key, value in getattr(rec.report, section).items():
+                if (section, key) in owner:
+                    raise InternalError(
+                        f"report key clash: {section}.{key} is written by steps "
+                        f"'{owner[section, key]}' and '{step}'"
+                    )
+                owner[section, key] = step
+                merged[section][key] = value
+        for table in rec.report.tables:
+            if table.title in layers:
+                raise InternalError(f"report table '{table.title}' is written twice (step '{step}')")
+            layers[table.title] = table.rows
+        notes.extend(rec.report.notes)
+    for key, m in merged["bit_exactness"].items():
+        if isinstance(m, Metric) and m.value is not None and m.value < 1.0 and not key.endswith("_argmax"):
+            notes.insert(0, f"NOT bit-exact: {key} identical on {m.value:.4%} of {m.n} samples")
 
     summary = load_train_summary(run)
-    auc = {k: summary[k]["auc"] for k in ("float", "quantized") if k in summary}
+    auc = {k: summary[k]["auc"] for k in ("float", "quantized") if k in summary and "auc" in summary[k]}
     tools: dict[str, str] = {}
     for rec in records.values():
         tools.update(rec.tools)
-    data_manifest = _read_json(run.root / "data" / "manifest.json")
-    report = Report(
+    return Report(
         run={
             "name": run.config.name,
             "flow": run.config.flow,
@@ -73,20 +64,9 @@ def build_report(run: Run, steps: list[str]) -> Report:
             "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         },
         config=run.config.model_dump(mode="json"),
-        data={
-            k: data_manifest[k]
-            for k in ("source", "generator", "classes", "counts", "features", "n_particles", "input_shape")
-            if k in data_manifest
-        },
-        accuracy=sections["accuracy"],
+        data=_data_summary(run),
         auc=auc,
-        bit_exactness=sections["bit_exactness"],
-        model=sections["model"],
-        latency=_section(records, "latency"),
-        resources=_section(records, "resources"),
-        layers={
-            _LAYER_TABLES.get(s, s): r.info["layers"] for s, r in records.items() if r.info.get("layers")
-        },
+        layers=layers,
         steps=[
             StepSummary(
                 step=r.step,
@@ -100,29 +80,15 @@ def build_report(run: Run, steps: list[str]) -> Report:
         ],
         tools=tools,
         metrics={s: dict(r.metrics) for s, r in records.items()},
-        notes=_notes(records, sections),
+        notes=notes,
+        **merged,
     )
-    return report
 
 
-def _section(records: dict[str, StepRecord], name: str) -> dict:
-    """Steps may contribute a whole section through ``info[name]`` (latency, resources)."""
-    out: dict = {}
-    for rec in records.values():
-        if name in rec.info:
-            out.update(rec.info[name])
-    return out
-
-
-def _notes(records: dict[str, StepRecord], sections: dict) -> list[str]:
-    notes = []
-    for key, m in sections["bit_exactness"].items():
-        if isinstance(m, Metric) and m.value is not None and m.value < 1.0:
-            notes.append(f"NOT bit-exact: {key} identical on {m.value:.4%} of {m.n} samples")
-    for rec in records.values():
-        notes.extend(rec.info.get("notes", []))
-    return notes
-
-
-def _read_json(path: Path) -> dict:
-    return json.loads(path.read_text()) if path.is_file() else {}
+def _data_summary(run: Run) -> dict:
+    try:
+        manifest = json.loads(locate(run, DATA_MANIFEST).read_text())
+    except StepOrderError:
+        return {}
+    keys = ("source", "generator", "classes", "counts", "features", "n_particles", "input_shape", "labelled")
+    return {k: manifest[k] for k in keys if k in manifest}

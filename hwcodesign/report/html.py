@@ -66,7 +66,7 @@ def _plots(report: Report, summary: dict, classes: list[str]) -> dict[str, list[
         out["steps"].append(
             ("Wall time per step", b64(plots.timing_plot({s.step: s.seconds for s in report.steps})))
         )
-    percent = {src: res["percent"] for src, res in report.resources.items() if res.get("percent")}
+    percent = {src: res.percent for src, res in report.resources.items() if res.percent}
     if percent:
         out["resources"].append(
             ("Utilisation of the target part per source", b64(plots.resource_plot(percent)))

@@ -6,11 +6,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..records import Metric
+from ..records import Metric, ResourceTable
 
 __all__ = ["Report", "StepSummary", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 class StepSummary(BaseModel):
@@ -25,7 +25,8 @@ class StepSummary(BaseModel):
 
 
 class Report(BaseModel):
-    """Everything a run measured. Every number is a Metric carrying its source."""
+    """Everything a run measured. Every number is a Metric carrying its source; the sections
+    are the merged ``ReportPart``s of the steps (a key written by two steps is an error)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -33,24 +34,17 @@ class Report(BaseModel):
     run: dict[str, Any] = Field(description="name, flow, folder, created")
     config: dict[str, Any]
     data: dict[str, Any] = Field(default_factory=dict, description="source, classes, counts")
-    accuracy: dict[str, Metric] = Field(
-        default_factory=dict, description="float / quantized / emulated / rtl test accuracy"
-    )
-    auc: dict[str, dict[str, float]] = Field(
-        default_factory=dict, description="model -> class -> one-vs-rest ROC AUC"
-    )
+    accuracy: dict[str, Metric] = Field(default_factory=dict, description="test accuracy per model form")
+    auc: dict[str, dict[str, float]] = Field(default_factory=dict, description="model -> class -> ROC AUC")
     bit_exactness: dict[str, Metric] = Field(
-        default_factory=dict, description="fraction of test samples with identical outputs"
+        default_factory=dict, description="fraction of test samples with identical outputs (or argmax)"
     )
     model: dict[str, Metric] = Field(default_factory=dict, description="EBOPs, parameters")
-    latency: dict[str, Any] = Field(default_factory=dict, description="cycles, ns, II, budget")
-    resources: dict[str, Any] = Field(default_factory=dict, description="LUT/FF/DSP/BRAM per source")
-    layers: dict[str, list[dict[str, Any]]] = Field(
-        default_factory=dict, description="per-layer tables by title"
-    )
+    latency: dict[str, Metric] = Field(default_factory=dict, description="cycles, ns, II, budget")
+    resources: dict[str, ResourceTable] = Field(default_factory=dict, description="by source")
+    deployment: dict[str, Metric] = Field(default_factory=dict, description="virtual board / board")
+    layers: dict[str, list[dict[str, Any]]] = Field(default_factory=dict, description="tables by title")
     steps: list[StepSummary] = Field(default_factory=list)
     tools: dict[str, str] = Field(default_factory=dict)
-    metrics: dict[str, dict[str, Metric]] = Field(
-        default_factory=dict, description="every metric of every step, by step"
-    )
+    metrics: dict[str, dict[str, Metric]] = Field(default_factory=dict, description="every metric, by step")
     notes: list[str] = Field(default_factory=list, description="what is missing and why")

@@ -1,9 +1,11 @@
-"""Step registry. A step is a plain function ``step_x(run, out) -> StepResult`` that reads
-earlier steps' folders through ``run.path(...)`` and writes only into ``out`` (a staging
-folder that becomes ``run.root / spec.folder`` when the step succeeds).
+"""Step registry. A step is a plain function ``step_x(run, out) -> StepResult`` composing
+back-end and frontend functions: it reads artifacts (``hwcodesign.artifacts``) written by
+earlier steps and writes only into ``out`` (a staging folder that becomes
+``run.root / spec.folder`` when the step succeeds).
 
-Steps are registered explicitly below; modules are imported only when a step runs, so
-listing steps never imports TensorFlow, torch or finn.
+``reads``/``writes`` name artifacts, not steps: which step wrote an artifact depends on the
+flow (``train``, ``train_torch`` or ``import_qonnx`` all write ``predictions``). Modules are
+imported only when a step runs, so listing steps never imports TensorFlow, torch or finn.
 """
 
 from __future__ import annotations
@@ -17,15 +19,18 @@ from ..records import StepResult
 
 __all__ = ["StepSpec", "register_step", "get_step", "known_steps"]
 
+ALL_EARLIER = ("*",)
+
 
 @dataclass(frozen=True)
 class StepSpec:
-    """How to run a step and what its result depends on."""
+    """How to run a step, what it reads and writes, and what its result depends on."""
 
     name: str
     target: str  # "module:function", imported lazily
     folder: str  # output folder under the run root
-    needs: tuple[str, ...]  # steps whose outputs it reads; ("*",): all earlier ones in the flow
+    reads: tuple[str, ...]  # artifact names; ALL_EARLIER: everything the flow made before it
+    writes: tuple[str, ...]  # artifact names, all inside ``folder``
     config_keys: tuple[str, ...]  # config sections that change its result
     description: str
     version: int = 1  # bump when the step's code changes its outputs
@@ -64,96 +69,134 @@ def known_steps() -> list[str]:
     return list(_REGISTRY)
 
 
+_MODEL_WRITES = ("predictions", "train_summary")
+_TARGET = ("target.part", "target.clock_ns")
+
 for _spec in (
     StepSpec(
         "data",
         ".data:step_data",
         "data",
         (),
+        ("dataset", "data_manifest"),
         ("data",),
         "load or generate the dataset, split and standardise it",
+        version=2,
         check=".data:check_data",
     ),
     StepSpec(
         "train",
-        ".train:step_train",
+        ".model:step_model",
         "model",
-        ("data",),
+        ("dataset",),
+        ("keras_model", *_MODEL_WRITES),
         ("model", "quantization", "train"),
-        "train the float twin and the quantized model (QAT), evaluate both",
-        check=".train:check_train",
+        "the model step of the Keras flow: train (HGQ2 QAT + float twin), or import a user's "
+        "model (HGQ2 as is, float Keras quantized after training, Keras 2 / QKeras)",
+        version=2,
+        check=".model:check_model",
     ),
     StepSpec(
         "convert",
         ".convert:step_convert",
         "hls",
-        ("data", "train"),
-        ("target.part", "target.clock_ns", "target.backend", "target.io_type", "target.strategy"),
+        ("dataset", "keras_model", "predictions"),
+        ("hls_project", "hls_emulation"),
+        (*_TARGET, "target.backend", "target.io_type", "target.strategy"),
         "hls4ml project + C-simulation of the whole test set, bit-exactness vs Keras",
+        version=2,
     ),
     StepSpec(
         "rtl",
         ".rtl:step_rtl",
         "rtl",
-        ("data", "train", "convert"),
-        ("target.part", "target.clock_ns", "target.rtl", "target.latency_budget_ns"),
+        ("dataset", "keras_model", "hls_emulation"),
+        ("rtl_project", "rtl_outputs"),
+        (*_TARGET, "target.rtl", "target.latency_budget_ns"),
         "da4ml Verilog + Verilator streaming simulation: latency, II, bit-exactness",
+        version=2,
     ),
     StepSpec(
         "synth",
         ".synth:step_synth",
         "synth",
-        ("rtl", "convert"),
+        ("rtl_project", "hls_project"),
+        ("resources",),
         ("target.part", "target.synth"),
         "resources: da4ml estimate, Yosys synth_xilinx, Vivado/Vitis when on PATH",
+        version=2,
     ),
     StepSpec(
         "train_torch",
-        ".train_torch:step_train_torch",
+        ".model:step_model",
         "model",
-        ("data",),
+        ("dataset",),
+        ("torch_weights", *_MODEL_WRITES),
         ("model", "quantization", "train"),
         "train the float twin and the Brevitas QAT model, evaluate both",
+        version=2,
+        check=".model:check_model",
     ),
     StepSpec(
         "export",
         ".export:step_export",
         "qonnx",
-        ("data", "train_torch"),
+        ("dataset", "torch_weights", "predictions"),
+        ("qonnx_model", "qonnx_outputs"),
         (),
         "QONNX export + cleanup; QONNX execution of the test set vs Brevitas",
+        version=2,
+    ),
+    StepSpec(
+        "import_qonnx",
+        ".model:step_model",
+        "qonnx",
+        ("dataset",),
+        ("qonnx_model", "qonnx_outputs", *_MODEL_WRITES),
+        ("model",),
+        "a user's QONNX file: cleaned up, checked against the data, run on the test set "
+        "(its outputs are the reference)",
+        check=".model:check_model",
     ),
     StepSpec(
         "finn",
         ".finn:step_finn",
         "finn",
-        ("data", "train_torch", "export"),
-        ("target.part", "target.clock_ns", "target.finn"),
+        ("dataset", "qonnx_model", "predictions"),
+        ("finn_build",),
+        (*_TARGET, "target.finn"),
         "finn-plus: streamline, HW layers, RTL/HLS, folding, estimates, HDL code",
+        version=2,
     ),
     StepSpec(
         "finn_rtlsim",
         ".finn_rtlsim:step_finn_rtlsim",
         "finn_rtlsim",
-        ("data", "finn"),
+        ("dataset", "finn_build"),
+        ("finn_rtlsim",),
         ("target.finn.rtlsim_samples",),
         "every finn-plus RTL layer in Verilator vs its Python semantics, cycles/frame",
+        version=2,
     ),
     StepSpec(
         "hls4ml_qonnx",
         ".hls4ml_qonnx:step_hls4ml_qonnx",
         "hls4ml",
-        ("data", "train_torch", "export"),
-        ("target.part", "target.clock_ns", "target.backend", "target.io_type"),
-        "hls4ml ONNX front end: convert + C++ emulation vs Brevitas (or name what it lacks)",
+        ("dataset", "qonnx_model", "predictions"),
+        ("hls_emulation",),
+        (*_TARGET, "target.backend", "target.io_type"),
+        "hls4ml ONNX front end: convert + C++ emulation vs the source model (or name what it lacks)",
+        version=2,
     ),
     StepSpec(
         "report",
         ".report:step_report",
         "report",
-        ("*",),
+        ALL_EARLIER,
+        ("report",),
         (),
         "report.json + index.html with every number and its source",
+        version=2,
     ),
 ):
     register_step(_spec)

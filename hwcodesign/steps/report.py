@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..artifacts import REPORT
+from ..flows import get_flow
 from ..records import StepResult
 from ..report import build_report, load_train_summary, render_html
 from ..run import Run
@@ -13,9 +15,8 @@ __all__ = ["step_report"]
 
 
 def step_report(run: Run, out: Path) -> StepResult:
-    from . import known_steps
-
-    report = build_report(run, [s for s in known_steps() if s != "report"])
-    (out / "report.json").write_text(report.model_dump_json(indent=2))
+    flow = get_flow(run.config.flow)
+    report = build_report(run, [s for s in flow if s != "report"])
+    (out / REPORT.filename).write_text(report.model_dump_json(indent=2))
     (out / "index.html").write_text(render_html(report, load_train_summary(run)))
-    return StepResult(info={"notes": []}, message=f"{len(report.notes)} notes")
+    return StepResult(message=f"{len(report.notes)} notes")

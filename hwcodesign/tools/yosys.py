@@ -19,7 +19,7 @@ from ..cache import ContentCache
 from ..cache import cache_dir as cache_root
 from ..errors import ToolNotFoundError
 from ._process import run_logged
-from ._workdir import link_inputs, plain_workdir
+from .workdir import link_inputs, plain_workdir
 
 __all__ = [
     "find",

@@ -105,3 +105,17 @@ def test_openml_arff_and_csv(tmp_path, rng):
     (tmp_path / "bad.csv").write_text("a,b,class\n1,2,g\n")
     with pytest.raises(DataNotFoundError, match="lacks columns"):
         load_hls4ml_openml(tmp_path / "bad.csv")
+
+
+def test_openml_table_through_the_data_config(tmp_path, rng):
+    """data.source hls4ml_openml: 16 standardised features per jet, for any 16-input model."""
+    n = 60
+    x = rng.normal(size=(n, 16)).round(4)
+    classes = ["g", "q", "w", "z", "t"] * (n // 5)
+    csv = [",".join([*OPENML_FEATURES, "class"])]
+    csv += [",".join(map(str, row)) + f",{c}" for row, c in zip(x, classes, strict=True)]
+    (tmp_path / "t.csv").write_text("\n".join(csv))
+    ds = load_jets(JetDataConfig(source="hls4ml_openml", path=tmp_path / "t.csv", jets_per_class=12))
+    assert ds.x_train.shape[1:] == (16,) and len(ds.x_train) + len(ds.x_val) + len(ds.x_test) == n
+    np.testing.assert_allclose(ds.x_train.mean(axis=0), 0, atol=1e-5)  # standardised on train
+    assert ds.classes == ["g", "q", "W", "Z", "t"] and ds.meta["features"] == list(OPENML_FEATURES)

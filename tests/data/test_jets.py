@@ -70,6 +70,13 @@ def test_sample_too_small_says_what_to_do():
         load_jets(JetDataConfig(source="sample", jets_per_class=100, n_particles=40))
 
 
-def test_openml_source_is_refused_for_the_transformer():
-    with pytest.raises(ConfigError, match="needs per-particle inputs"):
-        load_jets(JetDataConfig(source="hls4ml_openml"))
+def test_openml_source_is_refused_for_the_transformer(tmp_path):
+    """The 16-feature table suits any model taking 16 inputs, not the per-particle transformer."""
+    from hwcodesign.config import config_from_dict
+    from hwcodesign.frontends import jet_transformer
+
+    table = tmp_path / "jets.csv"
+    table.write_text("placeholder")
+    cfg = config_from_dict({"name": "t", "data": {"source": "hls4ml_openml", "path": str(table)}})
+    with pytest.raises(ConfigError, match=r"needs per-particle inputs \(particles, features\).* \(16,\)"):
+        jet_transformer.check(cfg)

@@ -31,7 +31,15 @@ def test_plan_seeds_do_not_depend_on_size_and_smaller_sets_are_prefixes(tmp_path
     large = chunk_plan(6, 7, s)
     assert [p[1] for p in small if p[0] == "t"] == [p[1] for p in large if p[0] == "t"]
 
-    cfg = JetDataConfig(source="pythia", jets_per_class=4, seed=7, cache_dir=tmp_path, workers=2)
+    cfg = JetDataConfig(
+        source="pythia",
+        jets_per_class=4,
+        seed=7,
+        cache_dir=tmp_path,
+        workers=2,
+        val_fraction=0.45,
+        test_fraction=0.45,
+    )
     kin4, y4, meta = generate_jets(cfg, settings=s)
     assert np.bincount(y4).tolist() == [4] * 5
     assert meta["versions"]["pythia8mc"]
@@ -47,7 +55,15 @@ def test_a_truncated_chunk_is_made_again_and_a_killed_run_resumes(tmp_path):
     """Chunks are cached as they finish: damage one, delete another (as if the run had been
     killed before it finished); the next call re-makes just those, with identical jets."""
     s = GeneratorSettings(max_constituents=8, chunk_jets=2)
-    cfg = JetDataConfig(source="pythia", jets_per_class=4, seed=3, cache_dir=tmp_path, workers=2)
+    cfg = JetDataConfig(
+        source="pythia",
+        jets_per_class=4,
+        seed=3,
+        cache_dir=tmp_path,
+        workers=2,
+        val_fraction=0.45,
+        test_fraction=0.45,
+    )
     kin, y, _ = generate_jets(cfg, settings=s)
     chunks = sorted(tmp_path.glob("*/chunk.npz"))
     assert len(chunks) == 10  # 5 classes x 2 chunks

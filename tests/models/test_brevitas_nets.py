@@ -3,7 +3,8 @@
 import numpy as np
 import torch
 
-from hwcodesign.config import BrevitasQuantConfig, MLPConfig, ViTConfig
+from hwcodesign.config import BrevitasQuantConfig
+from hwcodesign.frontends.brevitas import MLPConfig, ViTConfig
 from hwcodesign.models.brevitas_nets import build_mlp, build_vit
 
 Q = BrevitasQuantConfig(framework="brevitas", weight_bits=4, act_bits=4)

@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from hwcodesign.config import HGQQuantConfig, JetTransformerConfig
+from hwcodesign.config import HGQQuantConfig
+from hwcodesign.frontends.jet_transformer import JetTransformerConfig
 from hwcodesign.frameworks import import_keras
 from hwcodesign.models.jet_transformer import build_jet_transformer
 

@@ -15,13 +15,18 @@ from pathlib import Path
 
 import numpy as np
 
-from . import verilator
-from ._process import run_logged
+from ...tools import verilator
+from ...tools._process import run_logged
+from .project import TOP, WRAPPER, RtlProject, decode_outputs, encode_inputs
 
 __all__ = [
     "StreamDesign",
+    "StreamRun",
+    "design_of",
+    "sim_sources",
     "build_stream_sim",
     "run_stream_sim",
+    "simulate",
     "measure_latency",
     "LatencyMatch",
     "TESTBENCH",
@@ -49,6 +54,38 @@ class StreamDesign:
             f"#define N_INP {self.n_inp}\n#define N_OUT {self.n_out}\n"
             f"#define INP_BW {self.inp_bw}\n#define OUT_BW {self.out_bw}\n"
         )
+
+
+def sim_sources(project: RtlProject, flat_dir: Path, flatten: bool) -> tuple[Path, ...]:
+    """Verilog for the simulator: da4ml's files, with operator instances flattened into
+    assigns when asked (see ``verilog.py``); synthesis keeps using the originals."""
+    files = sorted(project.src.glob("*.v"))
+    if flatten:
+        from .verilog import flatten_file
+
+        flat_dir.mkdir(parents=True, exist_ok=True)
+        rewritten = []
+        for p in files:
+            if p.stem.startswith(f"{TOP}_stage"):
+                flatten_file(p, flat_dir / p.name)
+                rewritten.append(flat_dir / p.name)
+            else:
+                rewritten.append(p)
+        files = rewritten
+    return tuple(files) + tuple(sorted((project.src / "static").glob("*.v")))
+
+
+def design_of(project: RtlProject, sources: tuple[Path, ...]) -> StreamDesign:
+    """The streaming design of a da4ml project (its flat-port wrapper)."""
+    return StreamDesign(
+        top=WRAPPER,
+        sources=sources,
+        include_dirs=(project.src, project.src / "static", project.folder / "sim"),
+        n_inp=project.n_in,
+        n_out=project.n_out,
+        inp_bw=project.in_bits,
+        out_bw=project.out_bits,
+    )
 
 
 def build_stream_sim(
@@ -132,3 +169,47 @@ def measure_latency(per_cycle: np.ndarray, reference: np.ndarray, max_lag: int) 
             if frac == 1.0:
                 break
     return best
+
+
+@dataclass(frozen=True)
+class StreamRun:
+    """Outputs of one streamed test set and what was measured."""
+
+    outputs: np.ndarray  # (samples, n_out) decoded values, aligned to the inputs
+    latency: LatencyMatch
+    build: dict  # seconds, cached, key
+    sim_seconds: float
+
+
+def simulate(
+    project: RtlProject,
+    x: np.ndarray,
+    reference: np.ndarray,
+    workdir: Path,
+    options: verilator.BuildOptions | None = None,
+    flatten: bool = True,
+    cache_dir: Path | None = None,
+    on_stage=None,
+) -> StreamRun:
+    """Build (or reuse) the simulator, stream ``x`` one sample per clock, and align the
+    outputs to the inputs by the lag at which they equal ``reference`` (outputs of another
+    implementation, same encoding)."""
+    stage = on_stage or (lambda what, done: None)
+    design = design_of(project, sim_sources(project, workdir / "src", flatten))
+    stage("Verilator build", False)
+    exe, build = build_stream_sim(design, workdir, options, cache_dir)
+    stage("Verilator build", True)
+    n = len(x)
+    max_lag = project.stages + 16
+    raw, stats = run_stream_sim(
+        exe,
+        encode_inputs(x, project.kif_in),
+        project.n_out,
+        n + max_lag,
+        workdir,
+        cwd=project.src / "memfiles",
+    )
+    per_cycle = decode_outputs(raw, project.kif_out)
+    match = measure_latency(per_cycle, reference.reshape(n, -1), max_lag)
+    lag = match.latency_cycles if match.latency_cycles is not None else 0
+    return StreamRun(per_cycle[lag : lag + n], match, build, float(stats["seconds"]))

@@ -2,9 +2,13 @@
 
 from pathlib import Path
 
-from hwcodesign.tools.finn import parse_estimate_reports, parse_post_synth_resources, parse_time_per_step
+from hwcodesign.backends.finn.reports import (
+    parse_estimate_reports,
+    parse_post_synth_resources,
+    parse_time_per_step,
+)
 
-FIX = Path(__file__).resolve().parents[1] / "fixtures" / "finn" / "finnplus_metafi_zcu104"
+FIX = Path(__file__).resolve().parents[2] / "fixtures" / "finn" / "finnplus_metafi_zcu104"
 
 
 def test_estimate_reports():

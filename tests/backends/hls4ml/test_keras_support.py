@@ -1,12 +1,13 @@
-"""hls4ml conversion: unsupported layers are named before hls4ml runs."""
+"""hls4ml's Keras 3 support check: unsupported layers are named (full class path, index,
+what is supported) before hls4ml runs, and a user model with one is refused up front."""
 
 import pytest
 
+from hwcodesign.backends.hls4ml.keras import check_hls4ml_support
 from hwcodesign.config import config_from_dict
 from hwcodesign.errors import UnsupportedLayerError
 from hwcodesign.flows import run_flow
 from hwcodesign.frameworks import import_keras
-from hwcodesign.steps.convert import check_hls4ml_support
 
 
 def plain_keras_attention_model():
@@ -23,8 +24,8 @@ def test_plain_keras_attention_is_named_with_its_index():
     with pytest.raises(UnsupportedLayerError) as e:
         check_hls4ml_support(plain_keras_attention_model())
     msg = str(e.value)
-    assert "layer 2 'mha' (MultiHeadAttention)" in msg
-    assert "QMultiHeadAttention" in msg and "EinsumDense" in msg  # what to use, what works
+    assert "layer 2 'mha' (keras.src.layers.attention.multi_head_attention.MultiHeadAttention)" in msg
+    assert "hgq.layers.{" in msg and "QMultiHeadAttention" in msg and "EinsumDense" in msg  # what works
     assert e.value.index == 2
 
 
@@ -33,7 +34,10 @@ def test_dot_on_sequences_is_refused():
     a = keras.Input((4, 3))
     b = keras.Input((4, 3))
     out = keras.layers.Dot(axes=2, name="scores")([a, b])
-    with pytest.raises(UnsupportedLayerError, match=r"layer 2 'scores' \(Dot on 3-D inputs\)"):
+    with pytest.raises(
+        UnsupportedLayerError,
+        match=r"layer 2 'scores' \(keras\.src\.layers\.merging\.dot\.Dot on 3-D inputs\)",
+    ):
         check_hls4ml_support(keras.Model([a, b], out))
 
 

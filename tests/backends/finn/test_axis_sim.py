@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from hwcodesign.tools.axis_sim import chunks_to_words, input_ports, words_to_chunks
+from hwcodesign.backends.finn.axis_sim import chunks_to_words, input_ports, words_to_chunks
 
 
 def test_words_round_trip_through_chunks(rng):

@@ -6,12 +6,13 @@ from onnx import TensorProto, helper
 
 pytest.importorskip("finn")
 
-from hwcodesign.tools.finn import bootstrap  # noqa: E402
+from hwcodesign.backends.finn.settings import finn_session  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
 def _finn(tmp_path):
-    bootstrap(tmp_path / "finn_build")
+    with finn_session(tmp_path / "finn_build"):
+        yield
 
 
 def _model(nodes, inputs, outputs, inits=(), value_info=()):
@@ -27,7 +28,7 @@ def test_multithreshold_layout_follows_rank():
     from qonnx.core.onnx_exec import execute_onnx
     from qonnx.custom_op.registry import getCustomOp
 
-    from hwcodesign.finnx import FixMultiThresholdLayout
+    from hwcodesign.backends.finn.passes import FixMultiThresholdLayout
 
     x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4, 3])
     y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4, 3])
@@ -49,7 +50,7 @@ def test_multithreshold_layout_follows_rank():
 
 
 def test_split_sizes_become_an_input():
-    from hwcodesign.finnx import SplitSizesAsInput
+    from hwcodesign.backends.finn.passes import SplitSizesAsInput
 
     x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4, 6])
     a = helper.make_tensor_value_info("a", TensorProto.FLOAT, [1, 4, 2])
@@ -64,7 +65,7 @@ def test_split_sizes_become_an_input():
 
 
 def test_layernorm_gets_a_zero_bias():
-    from hwcodesign.finnx import ExplicitLayerNormBias
+    from hwcodesign.backends.finn.passes import ExplicitLayerNormBias
 
     x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4, 8])
     y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4, 8])

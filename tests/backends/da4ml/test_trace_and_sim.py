@@ -3,10 +3,10 @@ measured from the data equals da4ml's pipeline depth."""
 
 import numpy as np
 
+from hwcodesign.backends.da4ml import stream_sim
+from hwcodesign.backends.da4ml.project import RtlProject, decode_outputs, encode_inputs, write_rtl
+from hwcodesign.backends.da4ml.stream_sim import measure_latency
 from hwcodesign.frameworks import import_keras
-from hwcodesign.steps.rtl import decode_outputs, encode_inputs, trace_to_rtl
-from hwcodesign.tools import stream_sim
-from hwcodesign.tools.stream_sim import measure_latency
 
 
 def small_hgq_mlp(rng):
@@ -40,36 +40,22 @@ def test_small_mlp_rtl_is_bit_exact_with_measured_latency(hostile_dir, rng):
     tmp_path = hostile_dir
     model, x = small_hgq_mlp(rng)
     y_keras = model.predict(x, verbose=0)
-    rtl, _ = trace_to_rtl(
+    project, _ = write_rtl(
         model, tmp_path / "da4ml", latency_cutoff=2.0, clock_ns=5.0, part="xcvu13p-flga2577-2-e"
     )
-    from hwcodesign.steps.rtl import rtl_io
+    assert project.stages >= 2, "latency_cutoff=2 must pipeline the MLP"
+    assert RtlProject.load(tmp_path / "da4ml") == project  # the folder describes itself
 
-    kif_in, kif_out, n_in, n_out = rtl_io(rtl)
-    src = tmp_path / "da4ml" / "src"
-    design = stream_sim.StreamDesign(
-        "model_wrapper",
-        tuple(sorted(src.glob("*.v")) + sorted((src / "static").glob("*.v"))),
-        (src, src / "static", tmp_path / "da4ml" / "sim"),
-        n_in,
-        n_out,
-        sum(kif_in),
-        sum(kif_out),
+    run = stream_sim.simulate(project, x, y_keras, tmp_path / "sim", cache_dir=tmp_path / "cache")
+    assert run.latency.matched_fraction == 1.0, (
+        f"only {run.latency.matched_fraction:.2%} of samples bit-exact"
     )
-    exe, info = stream_sim.build_stream_sim(design, tmp_path / "sim", cache_dir=tmp_path / "cache")
-    stages = len(rtl._pipe.solutions)
-    assert stages >= 2, "latency_cutoff=2 must pipeline the MLP"
-    raw, stats = stream_sim.run_stream_sim(
-        exe, encode_inputs(x, kif_in), n_out, len(x) + stages + 4, tmp_path / "sim", cwd=src / "memfiles"
-    )
-    per_cycle = decode_outputs(raw, kif_out)
-    m = measure_latency(per_cycle, y_keras.astype(np.float64), max_lag=stages + 4)
-    assert m.matched_fraction == 1.0, f"only {m.matched_fraction:.2%} of samples bit-exact"
-    assert m.latency_cycles == stages, "one register stage per da4ml pipeline stage"
-    assert stats["cycles"] == len(x) + stages + 4
+    assert run.latency.latency_cycles == project.stages, "one register stage per da4ml pipeline stage"
+    np.testing.assert_array_equal(run.outputs, y_keras.astype(np.float64))
+    assert not run.build["cached"]
 
-    _, again = stream_sim.build_stream_sim(design, tmp_path / "sim2", cache_dir=tmp_path / "cache")
-    assert again["cached"] and not info["cached"]
+    again = stream_sim.simulate(project, x, y_keras, tmp_path / "sim2", cache_dir=tmp_path / "cache")
+    assert again.build["cached"] and np.array_equal(again.outputs, run.outputs)
 
 
 def test_decode_handles_signed_outputs():
@@ -80,7 +66,7 @@ def test_decode_handles_signed_outputs():
 
 def test_trace_writes_vivado_project(tmp_path, rng):
     model, _ = small_hgq_mlp(rng)
-    trace_to_rtl(model, tmp_path, latency_cutoff=1.0, clock_ns=4.0, part="xczu7ev-ffvc1156-2-e")
+    write_rtl(model, tmp_path, latency_cutoff=1.0, clock_ns=4.0, part="xczu7ev-ffvc1156-2-e")
     tcl = (tmp_path / "build_vivado_prj.tcl").read_text()
     assert 'set device "xczu7ev-ffvc1156-2-e"' in tcl
     assert "set clock_period 4.0" in (tmp_path / "src" / "model.xdc").read_text()

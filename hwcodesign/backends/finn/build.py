@@ -1,0 +1,218 @@
+"""finn-plus dataflow build without Vivado, as a list of named stages, plus the tables and
+estimates read from its results. Used inside ``settings.finn_session``.
+
+qonnx_to_finn -> tidy-up -> streamline (+ finn-plus' StreamlinePlus) -> convert to HW
+layers (finn-plus' transformer step: attention, split/concat, LayerNorm, MVAU, ...) ->
+dataflow partition -> specialise (RTL variants where finn-plus has them) -> folding for
+``target_fps`` -> bit-width minimisation -> estimate reports -> HW code generation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from ...records import Metric, ResourceTable
+
+__all__ = [
+    "stages",
+    "VERIFY_AFTER",
+    "execute_python",
+    "layer_table",
+    "relocate_paths",
+    "unmapped_rows",
+    "estimate_metrics",
+    "layer_rows",
+    "mapping_summary",
+    "unmapped_notes",
+    "estimate_resources",
+]
+
+
+VERIFY_AFTER = {"streamline", "convert_to_hw"}
+
+
+def stages(cfg) -> list[tuple[str, Callable]]:
+    import finn.builder.build_dataflow_steps as S
+    from finn.builder.custom_step_library.transformer_adhoc import step_convert_to_hw
+    from finn.transformation.fpgadataflow.convert_to_hw.layer_norm import InferLayerNorm
+    from finn.transformation.streamline.round_thresholds import RoundAndClipThresholds
+    from finn.transformation.streamline.streamline_plus import StreamlinePlus
+
+    from .passes import ExplicitLayerNormBias, FixMultiThresholdLayout, SplitSizesAsInput
+
+    def qonnx_to_finn(m, c):
+        return S.step_qonnx_to_finn(m, c).transform(FixMultiThresholdLayout()).transform(SplitSizesAsInput())
+
+    def streamline(m, c):
+        m = S.step_streamline(m, c).transform(StreamlinePlus())
+        return m.transform(RoundAndClipThresholds())
+
+    def convert_to_hw(m, c):
+        m = step_convert_to_hw(m, c)
+        return m.transform(ExplicitLayerNormBias()).transform(InferLayerNorm())
+
+    def specialize(m, c):
+        if not cfg.prefer_rtl:
+            _prefer(m, "hls")
+        return S.step_specialize_layers(m, c)
+
+    return [
+        ("qonnx_to_finn", qonnx_to_finn),
+        ("tidy_up", S.step_tidy_up),
+        ("streamline", streamline),
+        ("convert_to_hw", convert_to_hw),
+        ("dataflow_partition", S.step_create_dataflow_partition),
+        ("specialize_layers", specialize),
+        ("target_fps_folding", S.step_target_fps_parallelization),
+        ("apply_folding", S.step_apply_folding_config),
+        ("minimize_bit_width", S.step_minimize_bit_width),
+        ("estimate_reports", S.step_generate_estimate_reports),
+        ("hw_codegen", S.step_hw_codegen),
+    ]
+
+
+def _prefer(model, style: str) -> None:
+    from qonnx.custom_op.registry import getCustomOp
+
+    for node in model.graph.node:
+        if node.domain.startswith("finn.custom_op.fpgadataflow"):
+            getCustomOp(node).set_nodeattr("preferred_impl_style", style)
+
+
+def execute_python(model, x: np.ndarray) -> np.ndarray:
+    """Run images one by one through a (non-specialised) FINN graph with Python execution."""
+    import finn.core.onnx_exec as oxe
+
+    iname, oname = model.graph.input[0].name, model.graph.output[0].name
+    shape = model.get_tensor_shape(iname)
+    outs = [
+        oxe.execute_onnx(model, {iname: xi.reshape(shape).astype(np.float32)})[oname].reshape(-1) for xi in x
+    ]
+    return np.array(outs)
+
+
+def layer_table(dataflow, parent) -> list[dict]:
+    """Every layer with where it ends up: RTL, HLS, or unmapped (outside the accelerator)."""
+    rows = []
+    for node in parent.graph.node:
+        if node.op_type == "StreamingDataflowPartition":
+            for inner in dataflow.graph.node:
+                impl = (
+                    "RTL"
+                    if inner.op_type.endswith("_rtl")
+                    else "HLS"
+                    if inner.op_type.endswith("_hls")
+                    else "HW (generic)"
+                )
+                rows.append({"layer": inner.name, "op": inner.op_type, "implementation": impl})
+        else:
+            rows.append(
+                {
+                    "layer": node.name,
+                    "op": node.op_type,
+                    "implementation": "unmapped (outside the accelerator)",
+                }
+            )
+    return rows
+
+
+def relocate_paths(model, old: Path, new: Path) -> None:
+    """Point code-generation folder attributes from the staging folder to the final one."""
+    from qonnx.custom_op.registry import getCustomOp
+
+    for node in model.graph.node:
+        if not node.domain.startswith("finn.custom_op.fpgadataflow"):
+            continue
+        inst = getCustomOp(node)
+        for attr in ("code_gen_dir_ipgen", "code_gen_dir_cppsim", "ipgen_path"):
+            if attr in inst.get_nodeattr_types():
+                value = inst.get_nodeattr(attr)
+                if value and str(old) in value:
+                    inst.set_nodeattr(attr, value.replace(str(old), str(new)))
+
+
+def unmapped_rows(model) -> list[dict]:
+    """Every layer of a graph finn-plus could not partition: HW layer or unmapped."""
+    return [
+        {
+            "layer": n.name,
+            "op": n.op_type,
+            "implementation": "HW layer"
+            if n.domain.startswith("finn.custom_op.fpgadataflow")
+            else "unmapped (no finn-plus HW layer)",
+        }
+        for n in model.graph.node
+    ]
+
+
+def estimate_metrics(est: dict, clock_ns: float) -> dict[str, Metric]:
+    net = est.get("network", {})
+    src = "finn-plus analytical estimate (step_generate_estimate_reports)"
+    out = {}
+    if "estimated_throughput_fps" in net:
+        out["estimate_fps"] = Metric(
+            value=float(net["estimated_throughput_fps"]), unit="frames/s", source=src, kind="estimate"
+        )
+        out["estimate_latency_ns"] = Metric(
+            value=float(net["estimated_latency_ns"]), unit="ns", source=src, kind="estimate"
+        )
+        out["estimate_max_cycles"] = Metric(
+            value=int(net["max_cycles"]),
+            unit="cycles",
+            source=src,
+            kind="estimate",
+            note=f"slowest layer {net.get('max_cycles_node_name')}",
+        )
+        out["estimate_critical_path_cycles"] = Metric(
+            value=int(net["critical_path_cycles"]), unit="cycles", source=src, kind="estimate"
+        )
+    return out
+
+
+def layer_rows(layers: list[dict], est: dict) -> list[dict]:
+    by_name = {row["layer"]: row for row in est.get("layers", [])}
+    rows = []
+    for layer in layers:
+        e = by_name.get(layer["layer"], {})
+        rows.append(
+            {
+                **layer,
+                "est. cycles": e.get("cycles"),
+                "est. LUT": e.get("LUT"),
+                "est. DSP": e.get("DSP"),
+                "est. BRAM_18K": e.get("BRAM_18K"),
+            }
+        )
+    return rows
+
+
+def mapping_summary(layers: list[dict]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for row in layers:
+        out.setdefault(row["implementation"], []).append(f"{row['layer']} ({row['op']})")
+    return out
+
+
+def unmapped_notes(layers: list[dict]) -> list[str]:
+    unmapped = [f"{r['layer']} ({r['op']})" for r in layers if r["implementation"].startswith("unmapped")]
+    if not unmapped:
+        return []
+    return [
+        "not mapped to the FPGA, run in software before/after the accelerator: "
+        + ", ".join(unmapped)
+        + " (a trailing Mul is the output scale: the argmax does not depend on it)"
+    ]
+
+
+def estimate_resources(est: dict, part: str) -> dict[str, ResourceTable]:
+    from ..vendor import resource_table
+
+    total = {k: v for k, v in est.get("total", {}).items() if k in ("LUT", "DSP", "BRAM_18K", "URAM")}
+    if not total:
+        return {}
+    return {
+        "finn-plus estimate": resource_table(total, "estimate", "analytical per-layer models, summed", part)
+    }

@@ -1,0 +1,235 @@
+"""The runner: executes a flow (or part of it) on a run folder.
+
+A step is skipped when its last successful record has the same inputs hash (config
+sections it depends on + the output hashes of the steps it reads) and its outputs still
+match their manifest. Everything runs under the run folder's lock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from ..config import RunConfig
+from ..errors import Interrupted, RunExistsError, StepOrderError
+from ..records import StepRecord
+from ..run import Run, folder_manifest, hash_json, manifest_hash
+from ..steps import StepSpec, get_step
+from . import get_flow, plan_steps, upstream_steps
+
+__all__ = ["run_flow", "StepEvent", "preflight"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class StepEvent:
+    step: str
+    state: Literal["start", "cached", "done", "failed", "damaged"]
+    record: StepRecord | None = None
+    error: BaseException | None = None
+    message: str = ""
+
+
+def run_flow(
+    config: RunConfig,
+    until: str | None = None,
+    only: str | None = None,
+    force: bool = False,
+    overwrite: bool = False,
+    on_event: Callable[[StepEvent], None] | None = None,
+    on_progress: Callable[[str, int, int], None] | None = None,
+    root: Path | None = None,
+) -> Run:
+    """Run the config's flow (or part of it) and return the run.
+
+    Args:
+        config: the run config.
+        until: stop after this step.
+        only: run just this step (its inputs must exist already).
+        force: re-run the selected steps even when their inputs are unchanged.
+        overwrite: allow replacing a run folder made with a different config (or a damaged one).
+        on_event: called when a step starts, is cached, finishes, fails or is found damaged.
+        on_progress: passed to steps for their long loops: (what, done, total).
+        root: the run folder (default ``config.runs_dir / config.name``).
+
+    Raises:
+        RunExistsError: the folder holds a run with another config and overwrite is False,
+            or it is not a run folder at all.
+        RunLockedError: another process holds the run folder.
+        UserError / InternalError: from the checks or the steps (failures are recorded).
+    """
+    flow = get_flow(config.flow)
+    planned = plan_steps(flow, until, only)  # unknown step names fail before anything is touched
+    run = Run(config, root)
+    run.check_location()
+    # fail fast: a run with work to do is checked before anything is created
+    looks_done = not force and all(_recorded_ok(run, name) for name in planned)
+    if not looks_done:
+        preflight(config, planned)
+    run.create()
+    run.on_progress = on_progress
+    emit = on_event or (lambda e: None)
+    with run.lock():
+        _guard_existing(run, overwrite)
+        run.write_config()
+        verified: dict[str, str] = {}  # step -> outputs hash, checked or made in this call
+        checked = not looks_done  # the preflight above covers this call
+        for i, name in enumerate(planned):
+            spec = get_step(name)
+            inputs_hash = _inputs_hash(run, spec, flow, verified)
+            old, damaged = run.read_record(name)
+            if damaged:
+                emit(StepEvent(name, "damaged", message=f"{damaged}: re-running step '{name}'"))
+            if not force and old is not None and old.status == "ok" and old.inputs_hash == inputs_hash:
+                problem = run.output_damage(name, spec.folder, old)
+                if problem is None:
+                    verified[name] = old.outputs_hash
+                    emit(StepEvent(name, "cached", old))
+                    continue
+                emit(StepEvent(name, "damaged", message=f"{problem}: re-running step '{name}'"))
+            if not checked:  # a step thought complete must run: check what is left first
+                preflight(config, planned[i:])
+                checked = True
+            emit(StepEvent(name, "start"))
+            try:
+                record = _execute(run, spec, inputs_hash)
+            except BaseException as e:
+                emit(StepEvent(name, "failed", run.record(name), e))
+                raise
+            verified[name] = record.outputs_hash
+            emit(StepEvent(name, "done", record))
+    return run
+
+
+def _recorded_ok(run: Run, step: str) -> bool:
+    rec = run.record(step)
+    return rec is not None and rec.status == "ok"
+
+
+def preflight(config: RunConfig, steps: list[str]) -> None:
+    """Run the cheap checks of ``steps`` (config against model, data and tools).
+
+    Raises:
+        UserError: the first problem found, in one line.
+    """
+    for name in steps:
+        check = get_step(name).load_check()
+        if check is not None:
+            check(config)
+
+
+def _guard_existing(run: Run, overwrite: bool) -> None:
+    if overwrite:
+        return
+    stored = run.stored_config()
+    if stored is None:
+        return
+    new = run.config.model_dump(mode="json")
+    # where the folder lives and what it is called do not change what it holds
+    changed = sorted(k for k in _diff(stored, new) if k not in ("runs_dir", "name"))
+    if changed:
+        shown = ", ".join(changed[:6]) + (" ..." if len(changed) > 6 else "")
+        raise RunExistsError(
+            f"{run.root} holds a run made with a different config (changed: {shown}); "
+            f"choose another name, or pass --overwrite to replace its outdated steps"
+        )
+
+
+def _diff(a, b, prefix: str = "") -> list[str]:
+    if isinstance(a, dict) and isinstance(b, dict):
+        keys = set(a) | set(b)
+        return [d for k in keys for d in _diff(a.get(k), b.get(k), f"{prefix}{k}.")]
+    return [prefix.rstrip(".")] if a != b else []
+
+
+def _inputs_hash(run: Run, spec: StepSpec, flow: tuple[str, ...], verified: dict[str, str]) -> str:
+    upstream = {}
+    for name in upstream_steps(flow, spec.name):
+        if name not in verified:
+            rec = run.record(name)
+            if rec is None or rec.status != "ok":
+                raise StepOrderError(
+                    f"step '{spec.name}' reads the output of step '{name}', which has not run "
+                    f"successfully in {run.root}; run the flow up to '{name}' first"
+                )
+            problem = run.output_damage(name, get_step(name).folder, rec)
+            if problem is not None:
+                raise StepOrderError(
+                    f"step '{spec.name}' reads the output of step '{name}', which is damaged "
+                    f"({problem}); run the flow up to '{name}' again"
+                )
+            verified[name] = rec.outputs_hash
+        upstream[name] = verified[name]
+    cfg = {key: _dump(run.config.section(key)) for key in spec.config_keys}
+    return hash_json({"step": spec.name, "version": spec.version, "config": cfg, "up": upstream})
+
+
+def _dump(v):
+    return v.model_dump(mode="json") if hasattr(v, "model_dump") else v
+
+
+def _execute(run: Run, spec: StepSpec, inputs_hash: str) -> StepRecord:
+    func = spec.load()
+    run.forget(spec.name)
+    started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    t0 = time.perf_counter()
+    handler = _attach_log(run, spec.name)
+    try:
+        with run.staging(spec.folder) as out:
+            result = func(run, out)
+    except BaseException as e:
+        record = StepRecord(
+            step=spec.name,
+            status="failed",
+            seconds=time.perf_counter() - t0,
+            started_at=started,
+            inputs_hash=inputs_hash,
+            message=_failure_message(e),
+        )
+        run.write_record(record)
+        raise
+    finally:
+        logging.getLogger("hwcodesign").removeHandler(handler)
+        handler.close()
+    manifest = folder_manifest(run.root / spec.folder)
+    record = StepRecord(
+        step=spec.name,
+        status="ok",
+        seconds=round(time.perf_counter() - t0, 3),
+        started_at=started,
+        inputs_hash=inputs_hash,
+        outputs_hash=manifest_hash(manifest),
+        tools=result.tools,
+        metrics=result.metrics,
+        report=result.report,
+        info=result.info,
+        message=result.message,
+    )
+    run.write_record(record, manifest)
+    log.info("step %s done in %.1f s", spec.name, record.seconds)
+    return record
+
+
+def _failure_message(e: BaseException) -> str:
+    if isinstance(e, KeyboardInterrupt | Interrupted):
+        return f"interrupted ({'Ctrl-C' if isinstance(e, KeyboardInterrupt) else e})"
+    return f"{type(e).__name__}: {e}"[:2000]
+
+
+def _attach_log(run: Run, step: str) -> logging.Handler:
+    path = run.root / "steps" / f"{step}.log"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, mode="w")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setLevel(logging.INFO)
+    ours = logging.getLogger("hwcodesign")
+    ours.addHandler(handler)
+    if ours.level == logging.NOTSET or ours.level > logging.INFO:
+        ours.setLevel(logging.INFO)
+    return handler
