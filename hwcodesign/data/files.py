@@ -48,8 +48,11 @@ class _Reader:
         """Shape of an array without reading it (npz: its header)."""
         if self.kind == "npz":
             with zipfile.ZipFile(self.path) as z, z.open(f"{key}.npy") as f:
-                version = np.lib.format.read_magic(f)
-                shape, _, _ = np.lib.format._read_array_header(f, version)  # noqa: SLF001
+                major, _ = np.lib.format.read_magic(f)
+                read = (
+                    np.lib.format.read_array_header_1_0 if major == 1 else np.lib.format.read_array_header_2_0
+                )
+                shape, _, _ = read(f)
                 return tuple(shape)
         import h5py
 

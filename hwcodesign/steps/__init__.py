@@ -115,6 +115,7 @@ for _spec in (
         (*_TARGET, "target.rtl", "target.latency_budget_ns"),
         "da4ml Verilog + Verilator streaming simulation: latency, II, bit-exactness",
         version=2,
+        check=".rtl:check_rtl",
     ),
     StepSpec(
         "synth",

@@ -47,7 +47,10 @@ def step_hls4ml_qonnx(run: Run, out: Path) -> StepResult:
     y_ref = load_predictions(run).reference.reshape(len(y_hls), -1)
     frac, n_bad, idx = identical_fraction(y_hls, y_ref)
     np.savez(
-        out / HLS_EMULATION.filename, hls=y_hls, reference=y_ref, **({"labels": ds.y_test} if ds.labelled else {})
+        out / HLS_EMULATION.filename,
+        hls=y_hls,
+        reference=y_ref,
+        **({"labels": ds.y_test} if ds.labelled else {}),
     )
     src = f"hls4ml {version} C++ emulation of the QONNX model vs the source model"
     n = len(y_hls)

@@ -24,9 +24,30 @@ from ..run import Run
 from ..tools import verilator
 from ..train.metrics import identical_fraction
 
-__all__ = ["step_rtl"]
+__all__ = ["step_rtl", "check_rtl"]
 
 log = logging.getLogger(__name__)
+
+
+def check_rtl(config) -> None:
+    """da4ml rounds half up or truncates; a QKeras import that keeps QKeras' half-to-even
+    rounding has no RTL path.
+
+    Raises:
+        ConfigError: with the two ways out.
+    """
+    from ..errors import ConfigError
+
+    if config.model.kind != "keras2_file" or config.model.rounding != "qkeras":
+        return
+    from ..frontends.keras2 import export_spec, has_quantizers
+
+    if has_quantizers(export_spec(config.model, config.cache_dir)[0]):
+        raise ConfigError(
+            "step rtl: da4ml implements round-half-up and truncation only, but model.rounding: qkeras "
+            "keeps QKeras' round-half-to-even; set model.rounding: rnd (ties may then differ from "
+            "QKeras, measured in the report) or stop at --until convert"
+        )
 
 
 def step_rtl(run: Run, out: Path) -> StepResult:

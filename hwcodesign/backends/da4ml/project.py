@@ -76,6 +76,7 @@ def write_rtl(
     from da4ml.converter import trace_model
     from da4ml.trace import comb_trace
 
+    check_rounding(model)
     t0 = time.perf_counter()
     inp, outp = trace_model(model)
     comb = comb_trace(inp, outp)
@@ -104,6 +105,46 @@ def write_rtl(
     )
     project.save()
     return project, trace_s
+
+
+def check_rounding(model) -> None:
+    """da4ml 0.6 traces TRN and RND quantizers only, and a quantizer right on a model input
+    must wrap (the input arrives in its format; saturation is the sender's job).
+
+    Raises:
+        UnsupportedLayerError: naming the first layer that breaks either rule.
+    """
+    from ...errors import UnsupportedLayerError
+
+    inputs = {id(t) for t in model.inputs}
+    for i, layer in enumerate(model.layers):
+        conf = getattr(getattr(layer, "config", None), "config", None)
+        fed = getattr(layer, "_inbound_nodes", [])
+        on_input = bool(fed) and any(id(t) in inputs for t in fed[0].input_tensors)
+        if isinstance(conf, dict) and on_input and conf.get("overflow_mode", "WRAP") != "WRAP":
+            raise UnsupportedLayerError(
+                layer.name,
+                f"{type(layer).__name__} {conf['overflow_mode']} on the model input",
+                i,
+                "da4ml 0.6 (RTL)",
+                ["WRAP quantizers on model inputs"],
+                "saturate the inputs before they reach the FPGA and quantize them with WRAP, or stop at "
+                "--until convert",
+            )
+        for sub in layer._flatten_layers(include_self=True):
+            conf = getattr(getattr(sub, "config", None), "config", None)
+            if not isinstance(conf, dict) or getattr(sub.config, "place", conf.get("place")) == "table":
+                continue  # tables are precomputed: their rounding never reaches the datapath
+            mode = conf.get("round_mode")
+            if mode is not None and mode not in ("TRN", "RND"):
+                raise UnsupportedLayerError(
+                    layer.name,
+                    f"{type(layer).__name__} rounding {mode}",
+                    i,
+                    "da4ml 0.6 (RTL)",
+                    ["rounding TRN", "rounding RND"],
+                    "use round-half-up (RND) quantizers for the RTL path",
+                )
 
 
 def encode_inputs(x: np.ndarray, kif_in: tuple[int, int, int]) -> np.ndarray:
