@@ -1,4 +1,14 @@
-"""hwcodesign: quantization-aware transformers to FPGAs, with measured numbers."""
+"""hwcodesign: quantization-aware transformers to FPGAs, with measured numbers.
 
-__version__ = "0.1.0"
-__all__ = ["__version__"]
+import hwcodesign as hw
+run = hw.run("my.keras", data=(x, y), target=hw.Target(part="xcvu13p-flga2577-2-e", clock_ns=5))
+run.report
+"""
+
+__version__ = "0.2.0"
+
+# Bound after the submodules load: ``hwcodesign.run`` is the API function (the run-folder
+# module stays importable as ``from hwcodesign.run import Run``).
+from .api import Report, RunHandle, Target, make_config, open, run  # noqa: E402, A004
+
+__all__ = ["__version__", "run", "open", "Target", "make_config", "RunHandle", "Report"]

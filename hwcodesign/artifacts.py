@@ -60,7 +60,12 @@ HLS_PROJECT = Artifact("hls_project", "project", "hls4ml project folder")
 HLS_EMULATION = Artifact("hls_emulation", "emulation.npz", "hls4ml C++ emulation of the test set")
 RTL_PROJECT = Artifact("rtl_project", "da4ml", "da4ml Verilog project (RtlProject)")
 RTL_OUTPUTS = Artifact("rtl_outputs", "rtl_outputs.npz", "Verilator outputs of the test set")
+RTL_TIMING = Artifact("rtl_timing", "timing.json", "measured latency and II of the RTL")
 RESOURCES = Artifact("resources", "resources.json", "resource tables by source")
+DEPLOY = Artifact("deploy", "accelerator.json", "deployment package (driver, RTL, scripts) of a board")
+VIRTUAL_BOARD = Artifact(
+    "virtual_board", "virtual_board.json", "the package's driver run on the virtual board"
+)
 FINN_BUILD = Artifact("finn_build", "dataflow.onnx", "finn-plus dataflow graph (+ parent.onnx, layers.json)")
 FINN_RTLSIM = Artifact("finn_rtlsim", "layers", "per-layer Verilator runs of finn-plus RTL layers")
 REPORT = Artifact("report", "report.json", "the report")
@@ -80,7 +85,10 @@ ARTIFACTS: dict[str, Artifact] = {
         HLS_EMULATION,
         RTL_PROJECT,
         RTL_OUTPUTS,
+        RTL_TIMING,
         RESOURCES,
+        DEPLOY,
+        VIRTUAL_BOARD,
         FINN_BUILD,
         FINN_RTLSIM,
         REPORT,

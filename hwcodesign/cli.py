@@ -44,7 +44,15 @@ def _parse_set(items: list[str]) -> dict:
 
 @app.command()
 def run(
-    config: Annotated[Path, typer.Argument(help="Run config (YAML).")],
+    config: Annotated[Path | None, typer.Argument(help="Run config (YAML); or use --model/--data.")] = None,
+    model: Annotated[
+        Path | None, typer.Option(help="Your model: .keras, .h5, .json (+ _weights.h5) or .onnx.")
+    ] = None,
+    data: Annotated[Path | None, typer.Option(help="Your data: .npz or .h5 with x (and y).")] = None,
+    part: Annotated[str | None, typer.Option(help="FPGA part, e.g. xcvu13p-flga2577-2-e.")] = None,
+    clock_ns: Annotated[float | None, typer.Option(help="Clock period in ns.")] = None,
+    name: Annotated[str | None, typer.Option(help="Run name (default: the model file's name).")] = None,
+    runs_dir: Annotated[Path | None, typer.Option(help="Parent folder of run folders.")] = None,
     until: Annotated[str | None, typer.Option(help="Stop after this step.")] = None,
     only: Annotated[str | None, typer.Option(help="Run only this step.")] = None,
     force: Annotated[bool, typer.Option(help="Re-run steps even if their inputs are unchanged.")] = False,
@@ -52,10 +60,35 @@ def run(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Answer yes to questions.")] = False,
     set_: Annotated[list[str], typer.Option("--set", help="Override a key: --set train.epochs=5")] = [],  # noqa: B006
 ) -> None:
-    """Run a flow (or part of it) and write runs/<name>/report/."""
+    """Run a flow (or part of it) and write runs/<name>/report/.
+
+    Either a config file, or the short form: --model my.keras --data my.npz --part ... --clock-ns 5
+    """
+    from .api import make_config
     from .flows import RunExistsError, StepEvent, run_flow
 
-    cfg = load_config(config, _parse_set(set_))
+    overrides = _parse_set(set_)
+    if config is None and model is None:
+        raise UserError(
+            "give a run config (hwcodesign run my.yaml) or a model "
+            "(hwcodesign run --model my.keras --data my.npz)"
+        )
+    target = {k: v for k, v in (("part", part), ("clock_ns", clock_ns)) if v is not None}
+    if config is not None and model is None and data is None:
+        cfg = load_config(config, {**overrides, **{f"target.{k}": v for k, v in target.items()}})
+        if name is not None or runs_dir is not None:
+            cfg = make_config(config=cfg, name=name, runs_dir=runs_dir)
+    else:
+        base = load_config(config) if config is not None else None
+        cfg = make_config(
+            model,
+            data,
+            None,
+            config=base,
+            name=name,
+            runs_dir=runs_dir if runs_dir is not None or base is not None else Path("runs"),
+            overrides={**overrides, **{f"target.{k}": v for k, v in target.items()}},
+        )
     _console_logging()
     current: list[str] = []  # the step running now, for the interrupt message
     with Progress(
@@ -215,6 +248,39 @@ def show(run_dir: Annotated[Path, typer.Argument(help="A run folder (runs/<name>
     Console().print(table)
     for note in rep.get("notes", []):
         console.print(f"[yellow]note:[/] {note}")
+
+
+@app.command()
+def deploy(
+    run_dir: Annotated[Path, typer.Argument(help="A run folder (runs/<name>) with a deploy/ package.")],
+    virtual: Annotated[
+        bool, typer.Option("--virtual", help="Run the package's driver on the virtual board.")
+    ] = False,
+) -> None:
+    """Show a run's deployment package; with --virtual, run its driver against the virtual board."""
+    from .flows import run_flow
+    from .run import Run
+
+    r = Run.open(run_dir)
+    deploy_dir = r.root / "deploy"
+    if not (deploy_dir / "accelerator.json").is_file():
+        raise UserError(f"{deploy_dir} has no package: run the flow through its package step first")
+    manifest = json.loads((deploy_dir / "manifest.json").read_text())
+    console.print(
+        f"package for {manifest['board']} ({manifest['part']}, {manifest['clock_mhz']:g} MHz): "
+        f"{len(manifest['files'])} files in {deploy_dir}"
+    )
+    if not virtual:
+        return
+    run_flow(r.config, only="virtual_board", force=True, root=r.root)
+    rec = r.record("virtual_board")
+    table = Table(title="virtual board (simulated; DMA model in the report)")
+    table.add_column("quantity")
+    table.add_column("value", justify="right")
+    for k, m in rec.metrics.items():
+        shown = f"{100 * m.value:.2f}%" if m.unit == "fraction" else f"{m.value:g} {m.unit}"
+        table.add_row(k, shown)
+    Console().print(table)
 
 
 def _on_signal(signum: int, _frame) -> None:

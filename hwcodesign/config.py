@@ -229,8 +229,32 @@ class FinnConfig(_Section):
     rtlsim_samples: int = Field(8, ge=1, description="Frames streamed through each RTL layer in Verilator.")
 
 
+class DeployConfig(_Section):
+    """Deployment: the virtual board's DMA model (its parameters are printed beside its numbers)."""
+
+    virtual_board: bool = Field(True, description="Run the package's driver on the virtual board.")
+    samples: int = Field(
+        1000, ge=1, description="Test samples sent through the virtual board (bit-exactness)."
+    )
+    batch_sizes: tuple[int, ...] = Field((1, 64, 1024), min_length=1, description="throughput_test batches.")
+    burst_beats: int = Field(16, ge=1, le=256, description="DMA beats per memory burst (AXI DMA default 16).")
+    burst_gap_cycles: int = Field(
+        8, ge=0, description="Idle cycles between bursts (memory latency; assumed)."
+    )
+    ps_overhead_us: float = Field(25.0, ge=0, description="Processor-side cost per transfer in us (assumed).")
+    stall_test_pct: int = Field(
+        30, ge=0, le=90, description="Random tvalid gaps / tready stalls of the stall test."
+    )
+
+
 class TargetConfig(_Section):
-    """The FPGA and the HLS conversion settings."""
+    """The FPGA and the HLS conversion settings. With ``board`` the part (and, unless given,
+    the clock) follow from the board catalogue (``hwcodesign.boards``)."""
+
+    board: str | None = Field(
+        None,
+        description="A board of hwcodesign.boards (pynq-z2, zcu104, kv260, zcu102, alveo-u250, xcvu13p).",
+    )
 
     part: str = Field(
         "xcvu13p-flga2577-2-e", description="Xilinx part number (a device of hwcodesign.targets)."
@@ -247,6 +271,27 @@ class TargetConfig(_Section):
     rtl: RtlConfig = Field(default_factory=RtlConfig, description="RTL settings.")
     synth: SynthConfig = Field(default_factory=SynthConfig, description="Resource estimation.")
     finn: FinnConfig = Field(default_factory=FinnConfig, description="finn-plus settings.")
+    deploy: DeployConfig = Field(
+        default_factory=DeployConfig, description="Deployment package and virtual board."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _part_of_the_board(cls, raw: Any) -> Any:
+        if not isinstance(raw, dict) or not raw.get("board"):
+            return raw
+        from .boards import get_board
+
+        try:
+            board = get_board(raw["board"])
+        except ConfigError as e:
+            raise ValueError(str(e)) from None
+        raw = {"part": board.part, "clock_ns": round(board.clock_ns(), 6), **raw}
+        from .targets import part_info
+
+        if part_info(raw["part"]).device != part_info(board.part).device:
+            raise ValueError(f"part {raw['part']} is not the part of board {board.name} ({board.part})")
+        return raw
 
     @model_validator(mode="after")
     def _part_is_known(self) -> TargetConfig:

@@ -36,6 +36,7 @@ _PARTS = {
     "xczu3eg": PartInfo("xczu3eg", "xcup", 70_560, 141_120, 360, 432, 0),
     "xczu9eg": PartInfo("xczu9eg", "xcup", 274_080, 548_160, 2_520, 1_824, 0),
     "xcku115": PartInfo("xcku115", "xcu", 663_360, 1_326_720, 5_520, 4_320, 0),
+    "xck26": PartInfo("xck26", "xcup", 117_120, 234_240, 1_248, 288, 64),  # Kria K26 SOM, DS987
     "xc7z020": PartInfo("xc7z020", "xc7", 53_200, 106_400, 220, 280, 0),
     "xc7z010": PartInfo("xc7z010", "xc7", 17_600, 35_200, 80, 120, 0),
 }

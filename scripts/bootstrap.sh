@@ -106,7 +106,19 @@ if ! stamp_ok package "$pkg_hash"; then
   stamp_set package "$pkg_hash"
 fi
 
-# 5. Optional physics extra (Pythia8 + FastJet, GPL-2+): only for generating new jets.
+# 5. The legacy Keras 2 / QKeras venv (keras2_file frontend): QKeras 0.9 and hgq2 both ship
+#    a package named qkeras, so they cannot share .venv. TensorFlow comes from the pip cache.
+LEGACY=$ROOT/.venv-legacy
+legacy_hash=$(sha256sum requirements/legacy.txt | cut -c1-16)
+if [[ ! -x $LEGACY/bin/python ]] || ! stamp_ok legacy "$legacy_hash"; then
+  say "creating $LEGACY (tf-keras + qkeras, for Keras 2 / QKeras models)"
+  [[ -x $LEGACY/bin/python ]] || $PY -m venv "$LEGACY"
+  "$LEGACY/bin/python" -m pip install -q --upgrade pip 2>&1 | { grep -v "is ignored" || true; }
+  "$LEGACY/bin/python" -m pip install -q -r requirements/legacy.txt 2>&1 | { grep -v "is ignored" || true; }
+  stamp_set legacy "$legacy_hash"
+fi
+
+# 6. Optional physics extra (Pythia8 + FastJet, GPL-2+): only for generating new jets.
 if ((WANT_PHYSICS)) && ! stamp_ok physics 1; then
   say "installing the physics extra (pythia8mc, fastjet wheels)"
   "${PIP[@]}" install -q --only-binary=:all: -c requirements/constraints.txt \

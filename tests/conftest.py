@@ -104,3 +104,18 @@ def mismatch_message(a: np.ndarray, b: np.ndarray, what: str) -> str:
     bad = np.flatnonzero(np.any(a2 != b2, axis=1))
     rows = "; ".join(f"#{i}: {a2[i][:6]} vs {b2[i][:6]}" for i in bad[:3])
     return f"{what}: {len(bad)} of {len(a2)} differ ({len(bad) / max(1, len(a2)):.2%}); {rows}"
+
+
+@pytest.fixture(scope="session")
+def mlp_run(tmp_path_factory):
+    """The 4-bit MLP on digits through the whole PyTorch flow (Brevitas -> QONNX -> finn-plus
+    RTL layers in Verilator, hls4ml): one of the suite's end-to-end runs."""
+    import yaml
+
+    from hwcodesign.config import config_from_dict
+    from hwcodesign.flows import run_flow
+
+    raw = yaml.safe_load((REPO / "configs" / "mlp_digits.yaml").read_text())
+    raw["runs_dir"] = str(tmp_path_factory.mktemp("mlp") / "runs")
+    raw["train"].update(epochs=40, patience=10)
+    return run_flow(config_from_dict(raw))

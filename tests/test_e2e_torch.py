@@ -5,12 +5,7 @@ outputs each step stored."""
 import json
 
 import numpy as np
-import pytest
-import yaml
-from conftest import REPO, mismatch_message
-
-from hwcodesign.config import config_from_dict
-from hwcodesign.flows import run_flow
+from conftest import mismatch_message
 
 
 def _report(root):
@@ -66,14 +61,6 @@ def test_vit_rtl_layers_are_bit_exact_in_verilator(vit_notebook):
     for r in sim:
         if r["op"] in ("MVAU_rtl", "Thresholding_rtl"):
             assert r["cycles_per_frame"] == r["finn_estimate_cycles"], r
-
-
-@pytest.fixture(scope="module")
-def mlp_run(tmp_path_factory):
-    raw = yaml.safe_load((REPO / "configs" / "mlp_digits.yaml").read_text())
-    raw["runs_dir"] = str(tmp_path_factory.mktemp("mlp") / "runs")
-    raw["train"].update(epochs=40, patience=10)
-    return run_flow(config_from_dict(raw))
 
 
 def test_mlp_hls4ml_qonnx_is_bit_exact(mlp_run):

@@ -86,7 +86,9 @@ def upstream_steps(flow: tuple[str, ...], step: str) -> list[str]:
     return [s for s in earlier if set(get_step(s).writes) & set(spec.reads)]
 
 
-register_flow("keras_hls4ml", ("data", "train", "convert", "rtl", "synth", "report"))
+register_flow(
+    "keras_hls4ml", ("data", "train", "convert", "rtl", "synth", "package", "virtual_board", "report")
+)
 register_flow(
     "torch_finn", ("data", "train_torch", "export", "finn", "finn_rtlsim", "hls4ml_qonnx", "report")
 )

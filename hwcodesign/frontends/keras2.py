@@ -73,8 +73,11 @@ def legacy_python(cfg: Keras2FileConfig) -> Path:
     """
     from ..errors import ToolNotFoundError
 
-    candidates = [cfg.legacy_python] if cfg.legacy_python else []
-    candidates.append(Path(sys.prefix).parent / ".venv-legacy" / "bin" / "python")
+    candidates = (
+        [cfg.legacy_python]
+        if cfg.legacy_python
+        else [Path(sys.prefix).parent / ".venv-legacy" / "bin" / "python"]
+    )
     for c in candidates:
         if c is not None and c.is_file():
             return c
@@ -124,10 +127,16 @@ def export_spec(cfg: Keras2FileConfig, cache_root: Path | None) -> tuple[dict, d
     from ..errors import DataNotFoundError
 
     h = hashlib.sha256(EXPORT_SCRIPT.read_bytes())
-    for f in (cfg.path, _weights(cfg)):
+    if not cfg.path.is_file():
+        raise DataNotFoundError(f"model file not found: {cfg.path} (model.path)")
+    weights = _weights(cfg)
+    if weights is not None and not weights.is_file():
+        raise DataNotFoundError(
+            f"{cfg.path.name} holds only the architecture; its weights {weights} were not found "
+            f"(model.weights, or <name>_weights.h5 next to the .json)"
+        )
+    for f in (cfg.path, weights):
         if f is not None:
-            if not f.is_file():
-                raise DataNotFoundError(f"model file not found: {f} (model.path / model.weights)")
             h.update(f.read_bytes())
     h.update(str(cfg.custom_objects_module).encode())
     entry, _ = ContentCache(cache_dir("keras2", cache_root)).get_or_make(

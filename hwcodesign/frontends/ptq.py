@@ -108,6 +108,13 @@ _WEIGHTS = {
 }
 
 
+_HINTS = {
+    "MultiHeadAttention": "attention is implemented as HGQ2's hgq.layers.QMultiHeadAttention: train with it",
+    "LayerNormalization": "no bit-exact LayerNorm exists in hls4ml; fold it into the next Dense or drop it",
+    "LSTM": "recurrent layers are not quantized after training here; train with HGQ2 (QSimpleRNN, QGRU)",
+}
+
+
 def supported_float_layers() -> list[str]:
     return sorted(_SUPPORTED)
 
@@ -166,7 +173,7 @@ def check_float_layers(model: keras.Model) -> None:
                 i,
                 "post-training quantization to HGQ2",
                 [p.rsplit(".", 1)[1] for p in _SUPPORTED],
-                "train it with HGQ2 instead, or replace the layer",
+                _HINTS.get(type(layer).__name__, "train it with HGQ2 instead, or replace the layer"),
             )
         if len(layer._inbound_nodes) > 1:
             raise UnsupportedLayerError(

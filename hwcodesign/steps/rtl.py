@@ -10,12 +10,13 @@ Writes ``rtl/da4ml/`` (Verilog, memory files, Vivado/Quartus scripts, metadata.j
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
 import numpy as np
 
-from ..artifacts import RTL_OUTPUTS, RTL_PROJECT, load_dataset, load_emulation, load_keras_model
+from ..artifacts import RTL_OUTPUTS, RTL_PROJECT, RTL_TIMING, load_dataset, load_emulation, load_keras_model
 from ..backends.da4ml.project import write_rtl
 from ..backends.da4ml.stream_sim import simulate
 from ..frameworks import versions
@@ -83,6 +84,12 @@ def step_rtl(run: Run, out: Path) -> StepResult:
     )
 
     frac_hls, bad_hls, idx_hls = identical_fraction(y_rtl, y_hls)
+    timing = {
+        "latency_cycles": sim.latency.latency_cycles,
+        "ii_cycles": 1 if frac_hls == 1.0 else None,
+        "n": n,
+    }
+    (out / RTL_TIMING.filename).write_text(json.dumps(timing))
     frac_keras, _, _ = identical_fraction(y_rtl, y_keras)
     vsrc = f"Verilator {verilator.version()} cycle-accurate simulation of da4ml RTL"
     lat = sim.latency.latency_cycles

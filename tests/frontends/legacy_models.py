@@ -46,14 +46,34 @@ def main(data: str, out: str) -> None:
 
     inp = keras.Input((n_in,), name="inputs")
     h = QActivation(quantized_bits(8, 3, alpha=1), name="in_q")(inp)
-    h = QDense(24, kernel_quantizer=quantized_bits(5, 1, symmetric=1, alpha=1), bias_quantizer=quantized_bits(8, 3, alpha=1),
-               activation=quantized_relu(4, 2), name="fc1")(h)
-    h = QDense(12, kernel_quantizer=quantized_bits(4, 0, alpha=1), bias_quantizer=quantized_bits(8, 3, alpha=1), name="fc2")(h)
+    h = QDense(
+        24,
+        kernel_quantizer=quantized_bits(5, 1, symmetric=1, alpha=1),
+        bias_quantizer=quantized_bits(8, 3, alpha=1),
+        activation=quantized_relu(4, 2),
+        name="fc1",
+    )(h)
+    h = QDense(
+        12,
+        kernel_quantizer=quantized_bits(4, 0, alpha=1),
+        bias_quantizer=quantized_bits(8, 3, alpha=1),
+        name="fc2",
+    )(h)
     h = QActivation(quantized_bits(8, 3, alpha=1), name="act2")(h)
-    out_t = QDense(n_out, kernel_quantizer=quantized_bits(6, 1, alpha=1), bias_quantizer=quantized_bits(8, 3, alpha=1), name="logits")(h)
+    out_t = QDense(
+        n_out,
+        kernel_quantizer=quantized_bits(6, 1, alpha=1),
+        bias_quantizer=quantized_bits(8, 3, alpha=1),
+        name="logits",
+    )(h)
     fit(keras.Model(inp, out_t), x, y).save(os.path.join(out, "qkeras_variants.h5"))
 
-    m = keras.Sequential([keras.layers.Dense(32, activation="relu", input_shape=(n_in,)), keras.layers.Dense(n_out, activation="softmax")])
+    m = keras.Sequential(
+        [
+            keras.layers.Dense(32, activation="relu", input_shape=(n_in,)),
+            keras.layers.Dense(n_out, activation="softmax"),
+        ]
+    )
     fit(m, x, y)
     with open(os.path.join(out, "keras2_mlp.json"), "w") as f:
         f.write(m.to_json())

@@ -3,8 +3,8 @@
 import numpy as np
 
 from hwcodesign.config import HGQQuantConfig
-from hwcodesign.frontends.jet_transformer import JetTransformerConfig
 from hwcodesign.frameworks import import_keras
+from hwcodesign.frontends.jet_transformer import JetTransformerConfig
 from hwcodesign.models.jet_transformer import build_jet_transformer
 
 

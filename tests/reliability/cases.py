@@ -14,6 +14,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import yaml
 
 from .sandbox import RUN_NAME, TINY, Sandbox
@@ -94,6 +95,10 @@ def _truncated_keras(sb: Sandbox) -> None:
     path = sb.root / "user.keras"
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])
+
+
+def _npz(sb: Sandbox, **arrays) -> None:
+    np.savez(sb.root / "d.npz", **arrays)
 
 
 def _file(rel: str, content: bytes = b"x") -> Callable[[Sandbox], None]:
@@ -211,7 +216,7 @@ CASES: list[Case] = [
         "unknown-flow",
         R,
         2,
-        r"flow: Input should be 'keras_hls4ml' or 'torch_finn'",
+        r"flow: Input should be 'keras_hls4ml', 'torch_finn' or 'qonnx_finn'",
         edits={"flow": "vivado"},
     ),
     Case(
@@ -284,7 +289,7 @@ CASES: list[Case] = [
         "wrong-flow-for-model",
         R,
         2,
-        r"flow torch_finn needs model\.kind mlp\|vit",
+        r"model\.kind jet_transformer goes with flow keras_hls4ml, not torch_finn \(leave flow out to get it\)",
         edits={"flow": "torch_finn"},
     ),
     Case(
@@ -322,6 +327,36 @@ CASES: list[Case] = [
         },
     ),
     # -- the user's model file ---------------------------------------------------------
+    Case(
+        "cli-model-unknown-format",
+        ("run", "--model", "model.pt", "--data", "d.npz"),
+        2,
+        r"cannot tell the model format of model\.pt: use \.keras, \.h5, \.json or \.onnx",
+    ),
+    Case(
+        "cli-data-missing",
+        ("run", "--model", "user.keras", "--data", "nowhere.npz"),
+        2,
+        r"data file not found: .*nowhere\.npz \(data\.path\)",
+        setup=_keras_model("shape"),
+    ),
+    Case(
+        "data-file-shape-mismatch",
+        R,
+        2,
+        r"takes inputs of shape \(16,\), but the data gives \(16, 1\) per sample",
+        setup=lambda sb: (_keras_model("shape")(sb), _npz(sb, x=np.zeros((50, 16, 1)), y=np.arange(50) % 5)),
+        edits={"data": {"dataset": "file", "path": "d.npz"}},
+        needs_tf=True,
+    ),
+    Case(
+        "keras2-without-legacy-venv",
+        R,
+        2,
+        r"step 'train \(model\.kind keras2_file\)' needs the legacy Keras 2 / QKeras venv.*make legacy-venv",
+        edits={"model": {"kind": "keras2_file", "path": "m.h5", "legacy_python": "/nonexistent/python"}},
+        setup=_file("m.h5"),
+    ),
     Case(
         "model-missing",
         R,
@@ -365,7 +400,7 @@ CASES: list[Case] = [
         "model-lstm",
         R,
         2,
-        r"layer 1 'lstm' \(keras\.src\.layers\.rnn\.lstm\.LSTM\) is not supported by the bit-exact HGQ2",
+        r"layer 1 'lstm' \(keras\.src\.layers\.rnn\.lstm\.LSTM\) is not supported by post-training quantization to HGQ2.*QSimpleRNN",
         setup=_keras_model("lstm"),
         needs_tf=True,
     ),
@@ -373,18 +408,23 @@ CASES: list[Case] = [
         "model-plain-mha",
         R,
         2,
-        r"layer 2 'mha' \(MultiHeadAttention\).*QMultiHeadAttention",
+        r"layer 2 'mha' \(keras\.src\.layers\.attention\.multi_head_attention\.MultiHeadAttention\).*train with it",
         setup=_keras_model("mha"),
         needs_tf=True,
     ),
     # -- command-line flags ------------------------------------------------------------
     Case(
         "unknown-option",
-        ("run", CFG, "--model", "x"),
+        ("run", CFG, "--modle", "x"),
         2,
-        r"No such option: --model \(Possible options: .*\) \(see: hwcodesign run --help\)",
+        r"No such option: --modle \(Possible options: .*--model.*\) \(see: hwcodesign run --help\)",
     ),
-    Case("no-arguments", ("run",), 2, r"Missing argument 'config'\. \(see: hwcodesign run --help\)"),
+    Case(
+        "no-arguments",
+        ("run",),
+        2,
+        r"give a run config \(hwcodesign run my\.yaml\) or a model \(hwcodesign run --model my\.keras --data my\.npz\)",
+    ),
     Case("unknown-command", ("fly",), 2, r"No such command 'fly'"),
     Case(
         "set-without-equals",

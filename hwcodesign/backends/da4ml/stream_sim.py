@@ -137,6 +137,18 @@ def run_stream_sim(
         workdir / "sim.log",
         timeout_s=timeout_s,
     )
+    if "$readmem file not found" in res.log():
+        from ...errors import ToolError
+        from ...tools._process import tail
+
+        raise ToolError(
+            "verilator-sim (a lookup table file is missing)",
+            res.command,
+            cwd or workdir,
+            0,
+            tail(res.log()),
+            res.log_file,
+        )
     stats = json.loads(res.log().strip().splitlines()[-1])
     outputs = np.fromfile(out_file, dtype=np.int32).reshape(n_cycles, n_out)
     out_file.unlink()

@@ -1,0 +1,126 @@
+"""Step ``virtual_board``: the deployment package's own ``driver.py`` against the package's
+accelerator RTL in Verilator behind a DMA model (``deploy/virtual.py``): ``predict`` on the
+test samples (bit-exact with the emulation?), a stall test (random tvalid gaps and tready
+stalls: nothing lost, doubled or reordered), and ``throughput_test`` for the configured
+batches. Every number is kind ``simulated`` and names the DMA model's parameters."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+from ..artifacts import DEPLOY, RTL_TIMING, VIRTUAL_BOARD, load_dataset, load_emulation, locate
+from ..deploy.virtual import DmaModel, VirtualBoard
+from ..records import Metric, ReportPart, StepResult, Table
+from ..run import Run
+from ..tools import verilator
+from ..train.metrics import identical_fraction
+
+__all__ = ["step_virtual_board", "load_driver"]
+
+
+def load_driver(deploy: Path):
+    """The package's own driver module (imported from the file, as the board would)."""
+    spec = importlib.util.spec_from_file_location(f"hwcd_driver_{abs(hash(deploy))}", deploy / "driver.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def step_virtual_board(run: Run, out: Path) -> StepResult:
+    cfg = run.config.target.deploy
+    deploy = locate(run, DEPLOY).parent
+    spec = json.loads((deploy / "accelerator.json").read_text())
+    if not cfg.virtual_board or not (deploy / "driver.py").is_file():
+        why = (
+            "disabled (target.deploy.virtual_board)"
+            if not cfg.virtual_board
+            else f"{spec['board']} is an IP core, not a board"
+        )
+        return StepResult(report=ReportPart(notes=[f"virtual board not run: {why}"]))
+    dma = DmaModel(
+        burst_beats=cfg.burst_beats, burst_gap_cycles=cfg.burst_gap_cycles, ps_overhead_us=cfg.ps_overhead_us
+    )
+    driver = load_driver(deploy)
+    run.progress("virtual board: Verilator build", 0, 1)
+    board = VirtualBoard(deploy, out / "sim", dma, run.cache_dir("verilator"))
+    run.progress("virtual board: Verilator build", 1, 1)
+    acc = driver.Accelerator(overlay=board, max_batch=max(cfg.batch_sizes))
+    ds, emu = load_dataset(run), load_emulation(run)
+    n = min(cfg.samples, len(ds.x_test))
+    x = ds.x_test[:n].reshape(n, -1)
+    y = acc.predict(x)
+    frac, n_bad, bad = identical_fraction(y, emu.hls[:n])
+
+    stalled = VirtualBoard(
+        deploy,
+        out / "sim_stalls",
+        DmaModel(valid_gap_pct=cfg.stall_test_pct, stall_pct=cfg.stall_test_pct, seed=7),
+        run.cache_dir("verilator"),
+    )
+    m_stall = min(n, 300)
+    y_stall = driver.Accelerator(overlay=stalled, max_batch=m_stall).predict(x[:m_stall])
+    stall_frac, _, _ = identical_fraction(y_stall, emu.hls[:m_stall])
+
+    tests = {b: acc.throughput_test(batch_size=b) for b in cfg.batch_sizes}
+    (out / VIRTUAL_BOARD.filename).write_text(
+        json.dumps({"dma": dma.describe(), "throughput_test": tests}, indent=2)
+    )
+    pipeline = json.loads(locate(run, RTL_TIMING).read_text())["latency_cycles"]
+    src = (
+        f"virtual board: package driver + accelerator RTL in Verilator {verilator.version()}, "
+        f"DMA model ({dma.describe()})"
+    )
+    d = {
+        "predict_bit_exact_vs_emulation": Metric(
+            value=frac, unit="fraction", n=n, source=src, kind="simulated"
+        ),
+        "stall_test_bit_exact": Metric(
+            value=stall_frac,
+            unit="fraction",
+            n=m_stall,
+            source=f"{src}; {cfg.stall_test_pct}% tvalid gaps and tready stalls",
+            kind="simulated",
+        ),
+        "first_sample_latency_cycles": Metric(
+            value=tests[min(cfg.batch_sizes)]["first_sample_latency[cycles]"],
+            unit="cycles",
+            source=src,
+            kind="simulated",
+            note=f"first input beat to last beat of the first result; the bare pipeline: {pipeline} cycles",
+        ),
+        "pipeline_latency_cycles": Metric(
+            value=pipeline, unit="cycles", source="rtl step (Verilator)", kind="measured"
+        ),
+    }
+    for b, t in tests.items():
+        d[f"throughput_batch{b}"] = Metric(
+            value=round(t["throughput[samples/s]"], 1),
+            unit="samples/s",
+            source=src,
+            kind="simulated",
+            n=b,
+            note=f"runtime {t['runtime[ms]']:.4f} ms at {t['fclk[mhz]']:g} MHz",
+        )
+    rows = [
+        {
+            "batch_size": b,
+            **{k: (round(v, 4) if isinstance(v, float) else v) for k, v in t.items() if k != "batch_size"},
+        }
+        for b, t in tests.items()
+    ]
+    notes = (
+        []
+        if frac == 1.0
+        else [f"virtual board differs from the emulation on {n_bad} of {n} samples (first {bad})"]
+    )
+    report = ReportPart(
+        deployment=d,
+        bit_exactness={"virtual_board_vs_emulation": d["predict_bit_exact_vs_emulation"]},
+        tables=[Table(title=f"Virtual board ({spec['board']}): throughput_test", rows=rows)],
+        notes=notes,
+    )
+    return StepResult(
+        metrics=d, report=report, tools={"verilator": verilator.version()}, info={"dma": dma.describe()}
+    )
