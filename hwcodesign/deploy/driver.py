@@ -53,8 +53,8 @@ class Accelerator:
         self.dma = getattr(overlay, self.spec["dma"])
         self.max_batch = int(max_batch)
         s = self.spec
-        self.in_dtype = DataType[f"{'INT' if s['in_kif'][0] else 'UINT'}{s['in_bits']}"]
-        self.out_dtype = DataType[f"{'INT' if s['out_kif'][0] else 'UINT'}{s['out_bits']}"]
+        self.io_in, self.io_out = s["in"], s["out"]
+        self.in_dtype, self.out_dtype = DataType[self.io_in["dtype"]], DataType[self.io_out["dtype"]]
         self._ibuf = self._allocate((self.max_batch, s["in_bytes"]))
         self._obuf = self._allocate((self.max_batch, s["out_bytes"]))
 
@@ -88,29 +88,32 @@ class Accelerator:
 
     # -- data ------------------------------------------------------------------------
     def pack(self, x: np.ndarray) -> np.ndarray:
-        """Float inputs -> one row of bytes per sample, as the wrapper's beats expect."""
-        s = self.spec
+        """Float inputs -> one row of bytes per sample, as the accelerator's beats expect:
+        ``fold`` = (words, elements per word), each word padded to whole bytes, element 0
+        at the least significant bits, then the sample padded to whole bus beats."""
+        s, io = self.spec, self.io_in
         x = np.asarray(x, dtype=np.float64).reshape(len(x), -1)
         if x.shape[1] != s["n_in"]:
             raise ValueError(f"each sample needs {s['n_in']} values, got {x.shape[1]}")
-        ints = np.floor(x * 2.0 ** s["in_kif"][2])
-        lo, hi = self.in_dtype.min(), self.in_dtype.max()
-        ints = np.clip(ints, lo, hi)  # inputs saturate on the host, before the FPGA
-        packed = finnpy_to_packed_bytearray(ints, self.in_dtype, reverse_inner=True, reverse_endian=True)
+        if self.in_dtype.is_integer():
+            x = np.clip(
+                np.floor(x / io["scale"]), self.in_dtype.min(), self.in_dtype.max()
+            )  # saturate on the host
+        folded = x.reshape(len(x), *io["fold"])
+        packed = finnpy_to_packed_bytearray(folded, self.in_dtype, reverse_inner=True, reverse_endian=True)
+        packed = packed.reshape(len(x), -1)
         return np.pad(packed, ((0, 0), (0, s["in_bytes"] - packed.shape[1])))
 
     def unpack(self, raw: np.ndarray) -> np.ndarray:
-        """Bytes of results -> float outputs."""
-        s = self.spec
-        used = (s["n_out"] * s["out_bits"] + 7) // 8
+        """Bytes of results -> float outputs (the output scale applied)."""
+        io = self.io_out
+        words, per_word = io["fold"]
+        word_bytes = -(-per_word * self.out_dtype.bitwidth() // 8)
+        used = np.ascontiguousarray(raw[:, : words * word_bytes]).reshape(len(raw), words, word_bytes)
         ints = packed_bytearray_to_finnpy(
-            np.ascontiguousarray(raw[:, :used]),
-            self.out_dtype,
-            (len(raw), s["n_out"]),
-            reverse_inner=True,
-            reverse_endian=True,
+            used, self.out_dtype, (len(raw), words, per_word), reverse_inner=True, reverse_endian=True
         )
-        return ints.astype(np.float64) * 2.0 ** -s["out_kif"][2]
+        return ints.reshape(len(raw), -1).astype(np.float64) * io["scale"]
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """Outputs for ``x`` (samples, n_in), bit-exact with the emulation."""

@@ -22,10 +22,11 @@ from pathlib import Path
 from ..backends.da4ml.project import TOP, RtlProject
 from ..boards import Board
 
-__all__ = ["package_da4ml", "write_manifest", "accelerator_spec"]
+__all__ = ["package_da4ml", "write_manifest", "accelerator_spec", "zynq_tcl", "board_notebook", "DRIVER"]
 
 _HERE = Path(__file__).resolve().parent
 WRAPPER = _HERE / "rtl" / "hwcd_axis_pipeline.v"
+DRIVER = _HERE / "driver.py"
 
 
 def accelerator_spec(project: RtlProject, board: Board, clock_mhz: float, latency_cycles: int) -> dict:
@@ -52,7 +53,24 @@ def accelerator_spec(project: RtlProject, board: Board, clock_mhz: float, latenc
         "out_bytes": out_beats * bus // 8,
         "latency_cycles": latency_cycles,
         "fifo_depth": 1 << max(4, (latency_cycles + 3).bit_length()),
+        "kind": "da4ml",
+        # the driver's view: (words, elements per word); da4ml takes one word of all elements
+        "in": {
+            "dtype": _dtype(project.kif_in, project.in_bits),
+            "fold": [1, project.n_in],
+            "scale": 2.0 ** -project.kif_in[2],
+        },
+        "out": {
+            "dtype": _dtype(project.kif_out, project.out_bits),
+            "fold": [1, project.n_out],
+            "scale": 2.0 ** -project.kif_out[2],
+        },
+        "verilator_args": [],
     }
+
+
+def _dtype(kif, bits: int) -> str:
+    return f"{'INT' if kif[0] else 'UINT'}{bits}"
 
 
 def _top(spec: dict) -> str:
@@ -87,12 +105,12 @@ endmodule
 
 def _sources_tcl() -> str:
     return """set ip [file normalize [file join [file dirname [info script]] .. ip]]
-set rtl [concat [glob $ip/src/*.v] [glob $ip/src/static/*.v] [list $ip/hwcd_axis_pipeline.v $ip/hwcd_accel.v]]
+set rtl [concat [glob -nocomplain $ip/src/*.v $ip/src/*.sv $ip/src/static/*.v] [glob $ip/*.v]]
 set mem [glob -nocomplain $ip/src/memfiles/*]
 """
 
 
-def _zynq_tcl(spec: dict, board: Board) -> str:
+def zynq_tcl(spec: dict, board: Board) -> str:
     """Vivado block design: PS + AXI DMA (simple mode) + the accelerator at the target clock."""
     mhz, bus, jobs = spec["clock_mhz"], spec["bus_bits"], "[exec nproc]"
     if board.shell == "zynq-ps7":
@@ -129,7 +147,7 @@ create_bd_design design_1
 set_property -dict [list CONFIG.c_include_sg {{0}} CONFIG.c_sg_length_width {{26}} \\
   CONFIG.c_m_axis_mm2s_tdata_width {{{bus}}} CONFIG.c_s_axis_s2mm_tdata_width {{{bus}}} \\
   CONFIG.c_mm2s_burst_size {{16}} CONFIG.c_s2mm_burst_size {{16}}] [get_bd_cells axi_dma_0]
-create_bd_cell -type module -reference hwcd_accel accel
+create_bd_cell -type module -reference {spec["top"]} accel
 connect_bd_intf_net [get_bd_intf_pins axi_dma_0/M_AXIS_MM2S] [get_bd_intf_pins accel/s_axis]
 connect_bd_intf_net [get_bd_intf_pins accel/m_axis] [get_bd_intf_pins axi_dma_0/S_AXIS_S2MM]
 apply_bd_automation -rule xilinx.com:bd_rule:axi4 -config {{Master "{master}" Clk "Auto"}} [get_bd_intf_pins axi_dma_0/S_AXI_LITE]
@@ -218,6 +236,12 @@ v++ -l -t hw --platform $PLATFORM --config link.cfg --kernel_frequency {spec["cl
 
 
 def _readme(spec: dict, board: Board, built: list[str]) -> str:
+    latency = (
+        f"The pipeline's latency is {spec['latency_cycles']} cycles (measured in Verilator by the rtl step); "
+        "the wrapper adds the beat (de)serialisation."
+        if spec.get("latency_cycles")
+        else "The layers are finn-plus RTL layers, each simulated bit-exactly by the finn_rtlsim step."
+    )
     shell = {
         "zynq-ps7": "a PYNQ board (Zynq-7000): `vivado -mode batch -source vivado/build_bitstream.tcl` "
         "(or `make bitstream RUN=runs/<name>` at the repository root) writes `hwcd_accel.bit` + `.hwh`; "
@@ -232,10 +256,10 @@ def _readme(spec: dict, board: Board, built: list[str]) -> str:
 
 For {shell}.
 
-* Inputs: {spec["n_in"]} values of {spec["in_bits"]} bits (fixed point k,i,f = {spec["in_kif"]}), packed LSB
-  first into {spec["in_beats"]} beats of {spec["bus_bits"]} bits; outputs: {spec["n_out"]} x {spec["out_bits"]} bits
-  ({spec["out_kif"]}) in {spec["out_beats"]} beats. The pipeline's latency is {spec["latency_cycles"]} cycles
-  (measured in Verilator by the rtl step); the wrapper adds the beat (de)serialisation.
+* Inputs: {spec["n_in"]} values as {spec["in"]["dtype"]} (x {spec["in"]["scale"]:g}), {spec["in"]["fold"][0]} word(s) of
+  {spec["in"]["fold"][1]} element(s), element 0 at the least significant bits, in {spec["in_beats"]} beat(s) of
+  {spec["bus_bits"]} bits; outputs: {spec["n_out"]} values as {spec["out"]["dtype"]} (x {spec["out"]["scale"]:g}) in
+  {spec["out_beats"]} beat(s). {latency}
 * `driver.py`: `Accelerator().predict(x)` and `throughput_test(batch_size)` (FINN's fields); the
   PL clock is read from the loaded bitstream. Needs `pynq`, `finn-plus-driver` (packing) and
   numpy < 2 on the board (`make pynq-venv` makes the same environment on a host).
@@ -245,7 +269,7 @@ Nothing here pretends to be a bitstream: `hwcd_accel.bit` exists only after Viva
 """
 
 
-def _notebook(spec: dict) -> dict:
+def board_notebook(spec: dict) -> dict:
     cells = [
         (
             "markdown",
@@ -301,24 +325,22 @@ def package_da4ml(
     spec["sim_sources"] = [*sim, WRAPPER.name, "hwcd_accel.v"]
     (out / "vivado").mkdir()
     if board.shell in ("zynq-ps7", "zynq-ps8"):
-        (out / "vivado" / "build_bitstream.tcl").write_text(_zynq_tcl(spec, board))
+        (out / "vivado" / "build_bitstream.tcl").write_text(zynq_tcl(spec, board))
     else:
         (out / "vivado" / "package_ip.tcl").write_text(_ip_tcl(board))
     if board.shell == "alveo-xdma":
         _vitis_files(spec, out / "vitis")
     if board.shell != "none":
-        shutil.copy(_HERE / "driver.py", out / "driver.py")
-        (out / "run_on_board.ipynb").write_text(json.dumps(_notebook(spec), indent=1))
+        shutil.copy(DRIVER, out / "driver.py")
+        (out / "run_on_board.ipynb").write_text(json.dumps(board_notebook(spec), indent=1))
     (out / "accelerator.json").write_text(json.dumps(spec, indent=2))
     return spec
 
 
-def write_manifest(out: Path, facts: dict, built: list[str]) -> dict:
+def write_manifest(out: Path, board: Board, facts: dict, built: list[str]) -> dict:
     """``manifest.json``: every file with its SHA-256, plus board, part, clock, tool versions."""
     spec = json.loads((out / "accelerator.json").read_text())
-    (out / "README.md").write_text(
-        _readme(spec, __import__("hwcodesign.boards", fromlist=["get_board"]).get_board(spec["board"]), built)
-    )
+    (out / "README.md").write_text(_readme(spec, board, built))
     files = {
         str(p.relative_to(out)): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(out.rglob("*"))

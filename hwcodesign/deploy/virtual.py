@@ -51,9 +51,16 @@ def build_board_sim(deploy: Path, workdir: Path, cache_dir: Path | None = None) 
     (workdir / "tb_config.h").write_text(
         f'#pragma once\n#include "V{top}.h"\n#define TOP_CLASS V{top}\n#define BUS {spec["bus_bits"]}\n'
     )
-    include = (ip / "src", ip / "src" / "static", workdir)
+    include = tuple(d for d in (ip / "src", ip / "src" / "static", ip, workdir) if d.is_dir())
     return verilator.build_cached(
-        spec["top"], sources, TESTBENCH, workdir, include, verilator.BuildOptions(cxx_opt="-O1"), cache_dir
+        spec["top"],
+        sources,
+        TESTBENCH,
+        workdir,
+        include,
+        verilator.BuildOptions(cxx_opt="-O1"),
+        cache_dir,
+        extra_args=spec.get("verilator_args", []),
     )
 
 
@@ -124,7 +131,7 @@ class VirtualBoard:
         in_words = np.ascontiguousarray(send[:n]).view(np.uint32).reshape(-1)
         (self.workdir / "in.bin").write_bytes(in_words.tobytes())
         n_in, n_out = n * s["in_beats"], n * s["out_beats"]
-        max_cycles = 1000 + 20 * (n_in + n_out + s["latency_cycles"]) * (1 + m.burst_gap_cycles)
+        max_cycles = 100_000 + 50 * (n_in + n_out + (s["latency_cycles"] or 0)) * (1 + m.burst_gap_cycles)
         memfiles = self.deploy / "ip" / "src" / "memfiles"  # $readmem tables are read from the cwd
         work = self.workdir.resolve()
         res = run_logged(

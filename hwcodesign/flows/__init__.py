@@ -86,12 +86,11 @@ def upstream_steps(flow: tuple[str, ...], step: str) -> list[str]:
     return [s for s in earlier if set(get_step(s).writes) & set(spec.reads)]
 
 
+_FINN = ("finn", "finn_rtlsim", "hls4ml_qonnx", "package_finn", "virtual_board", "report")
 register_flow(
     "keras_hls4ml", ("data", "train", "convert", "rtl", "synth", "package", "virtual_board", "report")
 )
-register_flow(
-    "torch_finn", ("data", "train_torch", "export", "finn", "finn_rtlsim", "hls4ml_qonnx", "report")
-)
-register_flow("qonnx_finn", ("data", "import_qonnx", "finn", "finn_rtlsim", "hls4ml_qonnx", "report"))
+register_flow("torch_finn", ("data", "train_torch", "export", *_FINN))
+register_flow("qonnx_finn", ("data", "import_qonnx", *_FINN))
 
 from .runner import StepEvent, run_flow  # noqa: E402  (the runner needs the registry above)

@@ -6,20 +6,21 @@ built only where Vivado is: ``make bitstream RUN=runs/<name>``; nothing here fak
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
 
 from ..artifacts import RTL_TIMING, load_dataset, load_emulation, load_rtl_project, locate
 from ..boards import Board, get_board
-from ..deploy.package import package_da4ml, write_manifest
+from ..deploy.package import DRIVER, board_notebook, package_da4ml, write_manifest, zynq_tcl
 from ..frameworks import versions
 from ..records import ReportPart, StepResult
 from ..run import Run
 from ..targets import part_info
 from ..tools import verilator
 
-__all__ = ["step_package", "board_of"]
+__all__ = ["step_package", "step_package_finn", "board_of"]
 
 
 def board_of(target) -> Board:
@@ -78,7 +79,7 @@ def step_package(run: Run, out: Path) -> StepResult:
         "board_sources": board.sources,
         "tools": {**versions("da4ml", "hls4ml"), "verilator": verilator.version()},
     }
-    manifest = write_manifest(out, facts, built)
+    manifest = write_manifest(out, board, facts, built)
     notes = [
         f"deployment package for {board.name} ({board.part}, {spec['clock_mhz']:g} MHz) in deploy/: "
         f"{len(manifest['files'])} files; bitstream: `make bitstream RUN={run.root}` where Vivado is"
@@ -86,3 +87,47 @@ def step_package(run: Run, out: Path) -> StepResult:
     return StepResult(
         report=ReportPart(notes=notes), info={"board": board.name, "files": len(manifest["files"])}
     )
+
+
+def step_package_finn(run: Run, out: Path) -> StepResult:
+    """The finn-plus flows: the dataflow graph's RTL layers stitched behind AXI4-Stream."""
+    from ..artifacts import FINN_BUILD
+    from ..backends.finn.reports import version as finn_version
+    from ..backends.finn.settings import finn_session
+    from ..deploy.finn_package import package_finn
+    from ..errors import StepOrderError
+
+    target = run.config.target
+    board = board_of(target)
+    try:
+        finn_dir = locate(run, FINN_BUILD).parent
+    except StepOrderError:
+        note = "no package: finn-plus did not build a dataflow graph"
+        return StepResult(report=ReportPart(notes=[note]), message=note)
+    ds = load_dataset(run)
+    with finn_session(out / "build"):
+        spec = package_finn(finn_dir, board, 1000.0 / target.clock_ns, out, ds.x_test, target.deploy.samples)
+    shutil.rmtree(out / "build", ignore_errors=True)
+    if board.shell in ("zynq-ps7", "zynq-ps8"):
+        (out / "vivado").mkdir(exist_ok=True)
+        (out / "vivado" / "build_bitstream.tcl").write_text(zynq_tcl(spec, board))
+    if board.shell != "none":
+        shutil.copy(DRIVER, out / "driver.py")
+        (out / "run_on_board.ipynb").write_text(json.dumps(board_notebook(spec), indent=1))
+    (out / "accelerator.json").write_text(json.dumps(spec, indent=2))
+    built = [
+        "the stitched finn-plus RTL and the driver on the virtual board (step virtual_board)",
+        "Vivado: not run (not on PATH); with Vivado, finn-plus' step_create_stitched_ip and "
+        "step_synthesize_bitfile also apply",
+    ]
+    facts = {
+        "board": board.name,
+        "part": board.part,
+        "clock_mhz": spec["clock_mhz"],
+        "shell": board.shell,
+        "board_sources": board.sources,
+        "tools": {"finn-plus": finn_version(), "verilator": verilator.version()},
+    }
+    manifest = write_manifest(out, board, facts, built)
+    note = f"deployment package for {board.name} ({board.part}) in deploy/: {len(manifest['files'])} files"
+    return StepResult(report=ReportPart(notes=[note]), info={"board": board.name})
