@@ -9,6 +9,16 @@ __version__ = "0.2.0"
 
 # Bound after the submodules load: ``hwcodesign.run`` is the API function (the run-folder
 # module stays importable as ``from hwcodesign.run import Run``).
-from .api import Report, RunHandle, Target, make_config, open, run  # noqa: E402, A004
+from .api import Report, RunHandle, SweepResult, Target, make_config, open, run, sweep  # noqa: E402, A004
 
-__all__ = ["__version__", "run", "open", "Target", "make_config", "RunHandle", "Report"]
+__all__ = [
+    "__version__",
+    "run",
+    "open",
+    "sweep",
+    "Target",
+    "make_config",
+    "RunHandle",
+    "Report",
+    "SweepResult",
+]

@@ -5,6 +5,7 @@ over the same functions.
     run = hw.run("my.keras", data=(x, y), target=target, until="rtl")
     run.report               # sections as pandas DataFrames; shown as tables in a notebook
     run = hw.open("runs/my") # an existing run
+    front = hw.sweep("configs/sweeps/jet_pareto.yaml")  # a design-space sweep (see dse/)
 
 ``model`` may be a path (``.keras`` -> keras_file, ``.h5``/``.json`` -> keras2_file, ``.onnx`` ->
 onnx_file), a ``keras.Model``, a Brevitas ``torch.nn.Module`` (exported to QONNX), or a
@@ -28,7 +29,7 @@ from .config import RunConfig, TargetConfig, config_from_dict, load_config
 from .errors import ConfigError
 from .run import Run
 
-__all__ = ["Target", "run", "open", "make_config", "RunHandle", "Report"]
+__all__ = ["Target", "run", "open", "make_config", "sweep", "RunHandle", "Report", "SweepResult"]
 
 #: The hardware target of a run (part, clock, board, hls4ml/da4ml/finn settings).
 Target = TargetConfig
@@ -348,3 +349,70 @@ class Report:
             parts.append("<h4>resources</h4>" + self.resources.to_html())
         parts.append(f"<p>full report: <code>{escape(str(self.root / 'report' / 'index.html'))}</code></p>")
         return "\n".join(parts)
+
+
+def sweep(spec: Any, *, progress: bool = True, **overrides: Any) -> SweepResult:
+    """Run or continue a sweep: ``spec`` is a sweep YAML, a sweep folder or a
+    :class:`hwcodesign.dse.SweepSpec`; ``overrides`` set spec fields (``trials=4``).
+    Finished trials are kept; a second call with the same spec only adds what is missing.
+
+    Raises:
+        UserError: a bad spec (naming the key); ConfigError: an axis over an unknown key.
+    """
+    import time
+
+    from .dse import SweepSpec, load_sweep
+    from .dse.report import write_sweep_report
+    from .dse.sweep import run_sweep
+
+    if isinstance(spec, SweepSpec):
+        s = SweepSpec.model_validate({**spec.model_dump(), **overrides}) if overrides else spec
+    else:
+        s = load_sweep(spec, overrides or None)
+    seen: list = []
+
+    def show(p) -> None:
+        if not seen or seen[-1] != p:
+            print(
+                f"sweep {s.name}: {p.done} done, {p.running} running, {p.failed} failed of {p.total}",
+                flush=True,
+            )
+            seen.append(p)
+
+    t0 = time.perf_counter()
+    study = run_sweep(s, show if progress else None)
+    return SweepResult(s, study, write_sweep_report(study, s, time.perf_counter() - t0))
+
+
+class SweepResult:
+    """A sweep's trials (``table``), its Pareto set (``pareto``) and HTML report (``report``)."""
+
+    def __init__(self, spec, study, report: Path) -> None:
+        self.spec, self.study, self.report = spec, study, report
+
+    @property
+    def table(self):
+        """One row per trial: state, parameters, objectives, key metrics, error, run folder."""
+        from .dse.pareto import results_table
+
+        return results_table(self.study, self.spec)
+
+    @property
+    def pareto(self):
+        """The feasible, non-dominated trials."""
+        df = self.table
+        return df[df["pareto"]] if len(df) else df
+
+    def __repr__(self) -> str:
+        return f"SweepResult({self.spec.folder}, {len(self.table)} trials, report {self.report})"
+
+    def _repr_html_(self) -> str:
+        import base64
+
+        pngs = [base64.b64encode(p.read_bytes()).decode() for p in sorted(self.report.parent.glob("*.png"))]
+        images = "".join(f'<img style="max-width:48%" src="data:image/png;base64,{b}">' for b in pngs)
+        cols = [c for c in self.table.columns if c not in ("run", "error")]
+        return (
+            f"<p>sweep <code>{self.spec.folder}</code>: report <code>{self.report}</code></p>{images}"
+            f"<h4>Pareto set</h4>{self.pareto[cols].to_html(float_format=lambda v: f'{v:.4g}')}"
+        )

@@ -283,6 +283,112 @@ def deploy(
     Console().print(table)
 
 
+sweep_app = typer.Typer(no_args_is_help=True, help="Design-space sweeps on Dask with an Optuna study store.")
+app.add_typer(sweep_app, name="sweep")
+
+
+@sweep_app.command("run")
+def sweep_run(
+    spec: Annotated[Path, typer.Argument(help="Sweep spec (YAML), e.g. configs/sweeps/jet_pareto.yaml.")],
+    trials: Annotated[int | None, typer.Option(help="Override the number of trials.")] = None,
+) -> None:
+    """Run or continue a sweep: finished trials are kept, interrupted ones resumed."""
+    import time
+
+    from .dse import load_sweep
+    from .dse.report import write_sweep_report
+    from .dse.sweep import run_sweep
+
+    s = load_sweep(spec, {"trials": trials} if trials else None)
+    _console_logging()
+    t0 = time.perf_counter()
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as progress:
+        task = progress.add_task(f"sweep {s.name}", total=None)
+
+        def update(p) -> None:
+            progress.update(
+                task,
+                completed=p.done + p.failed,
+                total=p.total,
+                description=f"sweep {s.name}: {p.done} done, {p.running} running, {p.failed} failed",
+            )
+
+        try:
+            study = run_sweep(s, update)
+        except (KeyboardInterrupt, Interrupted) as e:
+            progress.stop()
+            console.print(
+                f"[red]interrupted[/]: trials done so far are kept; `hwcodesign sweep run {spec}` continues"
+            )
+            raise typer.Exit(130 if isinstance(e, KeyboardInterrupt) else 128 + e.signum) from None
+    index = write_sweep_report(study, s, time.perf_counter() - t0)
+    console.print(f"sweep report: {index}")
+
+
+@sweep_app.command("show")
+def sweep_show(
+    spec: Annotated[Path, typer.Argument(help="The sweep folder (runs/<sweep>) or its spec (YAML).")],
+    csv: Annotated[Path | None, typer.Option(help="Also write the table to this CSV file.")] = None,
+) -> None:
+    """Print the trials and the Pareto set (and refresh the sweep's HTML report)."""
+    from .dse import load_sweep
+    from .dse.pareto import results_table
+    from .dse.report import write_sweep_report
+    from .dse.sweep import open_study
+
+    s = load_sweep(spec)
+    study = open_study(s, create=False)
+    df = results_table(study, s)
+    cols = [c for c in df.columns if c not in ("run", "error") and df[c].notna().any()]
+    n_pareto = int(df["pareto"].sum()) if len(df) else 0
+    table = Table(
+        title=f"sweep {s.name}: {len(df)} trials, {n_pareto} Pareto-optimal (*)",
+        caption="feasible: meets every constraint",
+    )
+    table.add_column("trial", justify="right")
+    for c in cols:
+        table.add_column(c.removeprefix("param:").split(".")[-1], justify="right", overflow="fold")
+    for t, row in df.iterrows():
+        style = "bold green" if row.get("pareto") else ("red" if row["state"] == "FAIL" else "")
+        table.add_row(str(t), *[_cell(row[c]) for c in cols], style=style)
+    Console(width=max(120, console.width)).print(table)
+    for t, row in df[df["state"] == "FAIL"].iterrows():
+        console.print(f"[red]trial {t} failed:[/] {row['error']}")
+    if csv:
+        df.to_csv(csv)
+    console.print(f"sweep report: {write_sweep_report(study, s)}")
+
+
+@sweep_app.command("job-script")
+def sweep_job_script(
+    spec: Annotated[Path, typer.Argument(help="Sweep spec with cluster kind slurm/htcondor/pbs.")],
+) -> None:
+    """Print the batch job script dask-jobqueue submits for one worker (no cluster needed)."""
+    from .dse import load_sweep
+    from .dse.cluster import job_script
+
+    print(job_script(load_sweep(spec).cluster))
+
+
+def _cell(v) -> str:
+    if v is None or (isinstance(v, float) and v != v):
+        return ""
+    if isinstance(v, bool):
+        return "*" if v else ""
+    if v in ("COMPLETE", "FAIL", "RUNNING", "WAITING"):
+        return {"COMPLETE": "done", "FAIL": "FAIL", "RUNNING": "running", "WAITING": "waiting"}[v]
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    return str(v)
+
+
 def _on_signal(signum: int, _frame) -> None:
     raise Interrupted(signum)
 

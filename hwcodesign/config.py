@@ -191,6 +191,10 @@ class KerasTrainConfig(_Section):
     seed: int = Field(1, ge=0, description="Seed of weight init and shuffling.")
     train_float: bool = Field(True, description="Also train the float twin for comparison.")
     weight_decay: float = Field(0.0, ge=0, description="AdamW weight decay (PyTorch flow).")
+    pareto_checkpoints: bool = Field(
+        False,
+        description="HGQ2 QAT: keep the non-dominated (val accuracy, EBOPs) epochs as model/pareto/*.keras.",
+    )
 
 
 class RtlConfig(_Section):

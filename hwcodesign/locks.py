@@ -43,7 +43,9 @@ def _describe(holder: dict) -> str:
 
 
 @contextmanager
-def exclusive(path: Path, what: str, wait: bool = False, poll_s: float = 0.2) -> Iterator[None]:
+def exclusive(
+    path: Path, what: str, wait: bool = False, poll_s: float = 0.2, timeout_s: float | None = None
+) -> Iterator[None]:
     """Hold an exclusive lock on ``path`` (created if needed) for the ``with`` block.
 
     Args:
@@ -51,19 +53,22 @@ def exclusive(path: Path, what: str, wait: bool = False, poll_s: float = 0.2) ->
         what: what the lock protects, for messages ("run folder runs/x").
         wait: block until the lock is free instead of failing.
         poll_s: how often to retry while waiting.
+        timeout_s: with ``wait``, give up after this many seconds.
 
     Raises:
-        RunLockedError: the lock is held and ``wait`` is False; names the holder.
+        RunLockedError: the lock is held and ``wait`` is False (or the wait timed out); names
+            the holder.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    give_up = time.monotonic() + timeout_s if timeout_s is not None else None
     try:
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
-                if not wait:
+                if not wait or (give_up is not None and time.monotonic() > give_up):
                     raise RunLockedError(
                         f"{what} is in use by {_describe(holder_of(path))}; wait for it to finish "
                         f"or stop it, then run again"

@@ -46,7 +46,15 @@ def test_report_accuracies_match_the_stored_predictions(tiny_run):
 
 def test_report_records_steps_tools_and_sources(tiny_run):
     report = json.loads((tiny_run.root / "report" / "report.json").read_text())
-    assert [s["step"] for s in report["steps"]] == ["data", "train", "convert", "rtl", "synth"]
+    assert [s["step"] for s in report["steps"]] == [
+        "data",
+        "train",
+        "convert",
+        "rtl",
+        "synth",
+        "package",
+        "virtual_board",
+    ]
     assert report["tools"]["hls4ml"] == "1.3.0" and report["tools"]["hgq2"] == "0.2.0"
     for step, metrics in report["metrics"].items():
         for name, m in metrics.items():

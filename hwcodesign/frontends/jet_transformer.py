@@ -79,7 +79,8 @@ def prepare(run: Run, out: Path) -> StepResult:
         logits["float"] = fmodel.predict(ds.x_test, batch_size=1024, verbose=0)
         summary["float"] = evaluate(logits["float"], ds, hist, count_weights(fmodel))
     qmodel = build_jet_transformer(n, f, n_classes, cfg.model, cfg.quantization, seed=cfg.train.seed)
-    hist = fit_keras(qmodel, ds, cfg.train, cfg.quantization, epochs("QAT"))
+    pareto = out / "pareto" if cfg.train.pareto_checkpoints else None
+    hist = fit_keras(qmodel, ds, cfg.train, cfg.quantization, epochs("QAT"), pareto)
     ebops = calibrate_hgq(qmodel, ds.x_train)
     qmodel.save(out / KERAS_MODEL.filename)
     logits["quantized"] = qmodel.predict(ds.x_test, batch_size=1024, verbose=0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -14,9 +15,12 @@ from ..data.splits import SplitDataset
 if TYPE_CHECKING:
     import keras
 
-__all__ = ["fit_keras", "calibrate_hgq", "model_ebops", "EpochCallback"]
+__all__ = ["fit_keras", "calibrate_hgq", "model_ebops", "EpochCallback", "PARETO_NAME"]
 
 log = logging.getLogger(__name__)
+
+#: File names of HGQ2's in-training Pareto checkpoints (``key=value`` fields split by ``-``).
+PARETO_NAME = "epoch={epoch}-val_accuracy={val_accuracy:.5f}-ebops={ebops:.0f}.keras"
 
 #: on_epoch(epoch, total_epochs, logs) is called after every epoch (for progress bars).
 EpochCallback = Callable[[int, int, dict], None]
@@ -28,12 +32,15 @@ def fit_keras(
     cfg: KerasTrainConfig,
     quant: HGQQuantConfig | None = None,
     on_epoch: EpochCallback | None = None,
+    pareto_dir: Path | None = None,
 ) -> dict[str, list[float]]:
     """Train with Adam + cosine decay and early stopping on validation accuracy.
 
     For HGQ2 models (``quant`` given) the EBOPs regularisation strength follows a log
     schedule from ``beta_initial`` to ``beta_final`` and EBOPs are logged each epoch.
-    The best weights (validation accuracy) are restored. Returns the history.
+    The best weights (validation accuracy) are restored. Returns the history. With
+    ``pareto_dir``, HGQ2's ``ParetoFront`` keeps every epoch not dominated in (validation
+    accuracy, EBOPs) there, the metrics in the file names (see :data:`PARETO_NAME`).
     """
     import keras
 
@@ -59,6 +66,10 @@ def fit_keras(
                 [(0, quant.beta_initial, "log"), (cfg.epochs, quant.beta_final, "constant")]
             )
             callbacks.append(BetaScheduler(sched))
+        if pareto_dir is not None:
+            from hgq.utils.sugar import ParetoFront
+
+            callbacks.append(ParetoFront(pareto_dir, ["val_accuracy", "ebops"], [1, -1], PARETO_NAME))
     if on_epoch is not None:
         callbacks.append(_EpochReporter(on_epoch, cfg.epochs))
     hist = model.fit(

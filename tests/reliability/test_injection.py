@@ -60,7 +60,15 @@ def test_hostile_paths_through_every_step(tmp_path, tiny_run):
     assert not _pwned(sb)
     run_dir = hostile / "runs" / RUN_NAME
     report = json.loads((run_dir / "report" / "report.json").read_text())
-    assert [s["step"] for s in report["steps"]] == ["data", "train", "convert", "rtl", "synth"]
+    assert [s["step"] for s in report["steps"]] == [
+        "data",
+        "train",
+        "convert",
+        "rtl",
+        "synth",
+        "package",
+        "virtual_board",
+    ]
     assert report["bit_exactness"]["hls4ml_vs_keras"]["value"] == 1.0
     assert report["bit_exactness"]["rtl_vs_hls4ml"]["value"] == 1.0
     assert (

@@ -1,0 +1,5 @@
+"""``python -m hwcodesign`` is the ``hwcodesign`` command."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,129 @@
+"""One trial, as a Dask worker runs it: an ordinary run folder under ``<sweep>/trials/`` that
+goes through the ordinary steps (shared, content-addressed caches; a re-submitted trial
+resumes from its finished steps). Returns plain data (picklable), never raises for a user
+mistake: a config hls4ml cannot convert is a failed trial with its one-line error."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+__all__ = ["run_trial", "trial_metrics", "apply_overrides", "attempts_file"]
+
+
+def apply_overrides(raw: dict, overrides: dict[str, Any]) -> dict:
+    raw = copy.deepcopy(raw)
+    for dotted, value in overrides.items():
+        *parents, leaf = dotted.split(".")
+        node = raw
+        for p in parents:
+            node = node.setdefault(p, {})
+        node[leaf] = value
+    return raw
+
+
+def trial_metrics(run) -> dict[str, float]:
+    """Every metric of every step record (first one wins), plus ``lut``/``ff``/``dsp`` from
+    the most complete resource source and ``fits_part``."""
+    from ..flows import get_flow
+    from ..targets import part_info
+
+    flat: dict[str, float] = {}
+    for step in get_flow(run.config.flow):
+        rec = run.record(step)
+        if rec is None:
+            continue
+        for name, m in rec.metrics.items():
+            if m.value is not None and name not in flat:
+                flat[name] = float(m.value)
+    lut = flat.get("lut_yosys", flat.get("lut_da4ml"))
+    if lut is not None:
+        flat["lut"] = lut
+        flat["dsp"] = flat.get("dsp_yosys", 0.0)
+        part = part_info(run.config.target.part)
+        flat["fits_part"] = float(
+            lut <= part.lut and flat["dsp"] <= part.dsp and flat.get("ff_yosys", 0) <= part.ff
+        )
+    return flat
+
+
+def _quiet_worker() -> None:
+    """The driver's terminal shows progress; each trial's full log is in its run folder."""
+    import logging
+    import os
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
+
+
+def _wait_for_previous_attempt(root: Path, timeout_s: float = 600) -> None:
+    """A resubmitted trial (its driver or worker was killed) may find the first attempt's
+    worker still winding down: wait for it to let go of the run folder."""
+    from ..locks import exclusive
+
+    if (root / ".lock").exists():
+        with exclusive(root / ".lock", f"trial {root.name}", wait=True, poll_s=1.0, timeout_s=timeout_s):
+            pass
+
+
+def attempts_file(root: Path) -> Path:
+    return root.parent / ".attempts" / f"{root.name}.jsonl"
+
+
+def _count_attempt(root: Path, add: bool = True) -> int:
+    """Note this attempt (PID, time) in ``<trials>/.attempts/<trial>.jsonl`` (outside the run
+    folder, which the run makes itself); returns the attempts so far. A trial whose worker or
+    driver was killed shows 2 or more."""
+    import datetime as dt
+    import json
+    import os
+
+    log = attempts_file(root)
+    if add:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with open(log, "a") as f:
+            f.write(json.dumps({"pid": os.getpid(), "started": dt.datetime.now().isoformat()}) + "\n")
+    return len(log.read_text().splitlines()) if log.is_file() else 0
+
+
+def run_trial(
+    base: dict, overrides: dict[str, Any], runs_dir: str, name: str, until: str | None, checkpoints: bool
+) -> dict:
+    """Run one trial; returns {"state": "complete"|"fail", "metrics", "run", "error", "points",
+    "attempts"}."""
+    _quiet_worker()
+    from ..config import config_from_dict
+    from ..errors import HwcodesignError
+    from ..flows import run_flow
+
+    raw = apply_overrides(base, overrides)
+    raw.update(name=name, runs_dir=runs_dir)
+    root = str(Path(runs_dir) / name)
+    try:
+        cfg = config_from_dict(raw)
+        _wait_for_previous_attempt(Path(root))
+        attempts = _count_attempt(Path(root))
+        run = run_flow(cfg, until=until, overwrite=True)
+    except HwcodesignError as e:
+        return {
+            "state": "fail",
+            "error": " ".join(str(e).split())[:500],
+            "run": root,
+            "metrics": {},
+            "points": [],
+            "attempts": _count_attempt(Path(root), add=False),
+        }
+    points = []
+    if checkpoints:
+        from .pareto import checkpoint_points
+
+        points = checkpoint_points(run)
+    return {
+        "state": "complete",
+        "metrics": trial_metrics(run),
+        "run": root,
+        "error": "",
+        "points": points,
+        "attempts": attempts,
+    }
