@@ -225,14 +225,31 @@ def _softdrop_mass(consts, ca_def, zcut: float) -> float:
     return float(j.m())
 
 
+def _exit_with_parent(poll_s: float = 0.5) -> None:
+    """End this pool worker when the process that started it is gone (``kill -9``): a
+    generator chunk can run for minutes, and an orphan would hold a core all that time."""
+    import threading
+    import time
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(poll_s)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="exit-with-parent").start()
+
+
 def _quiet_worker() -> None:
     """Send a worker's C++ stdout (Pythia/FastJet banners) to /dev/null; leave Ctrl-C to the
-    parent, which stops the pool."""
+    parent, which stops the pool; never outlive the parent."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
+    _exit_with_parent()
 
 
 def _run_chunk(args: tuple[int, str, int, int, GeneratorSettings]) -> tuple[int, dict]:

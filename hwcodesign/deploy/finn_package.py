@@ -66,23 +66,27 @@ def package_finn(
 
     reference = ModelWrapper(str(finn_dir / "dataflow.onnx"))
     parent = ModelWrapper(str(finn_dir / "parent.onnx"))
-    scale = _parent_scale(parent)
     model = _stitchable(ModelWrapper(str(finn_dir / "dataflow.onnx")), board.part, 1000.0 / clock_mhz)
     ip = out / "ip"
     src_dir, mem_dir = ip / "src", ip / "src" / "memfiles"
     mem_dir.mkdir(parents=True)
     copied: dict[str, bytes] = {}
     blocks, sim_sources = [], []
+    not_rtl = [(i, n) for i, n in enumerate(model.graph.node) if not n.op_type.endswith("_rtl")]
+    if not_rtl:
+        i, node = not_rtl[0]
+        others = ", ".join(n.name for _, n in not_rtl[1:])
+        raise UnsupportedLayerError(
+            node.name,
+            node.op_type,
+            i,
+            "the RTL-only deployment package",
+            ["finn-plus *_rtl layers"],
+            "HLS layers need Vitis HLS to become RTL"
+            + (f"; {len(not_rtl) - 1} more HLS layers: {others}" if others else ""),
+        )
+    scale = _parent_scale(parent)
     for node in model.graph.node:
-        if not node.op_type.endswith("_rtl"):
-            raise UnsupportedLayerError(
-                node.name,
-                node.op_type,
-                len(blocks),
-                "the RTL-only deployment package",
-                ["finn-plus *_rtl layers"],
-                "HLS layers need Vitis HLS to become RTL",
-            )
         inst = getCustomOp(node)
         sources = list(_sources(inst))
         for p in sources:

@@ -104,6 +104,7 @@ def write_exports(df, folder: Path) -> list[Path]:
     try:
         df.to_parquet(folder / "trials.parquet")
         out.append(folder / "trials.parquet")
+        (folder / "trials.parquet.missing").unlink(missing_ok=True)
     except ImportError as e:
         (folder / "trials.parquet.missing").write_text(f"no Parquet engine: {e}\n")
     front = df[df["pareto"]] if "pareto" in df else df.iloc[:0]

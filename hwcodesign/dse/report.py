@@ -26,7 +26,9 @@ def _png(fig) -> str:
     return base64.b64encode(buf.getvalue()).decode()
 
 
-def _front(df, x: str, y: str, color: str | None, title: str, literature: bool) -> str | None:
+def _front(df, x: str, y: str, color: str | None, literature: bool, connect: bool) -> str | None:
+    """y (accuracy, %) vs x; the Pareto set circled (joined when the front is 2-D), the
+    third objective as colour, literature points as labelled stars."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -43,7 +45,7 @@ def _front(df, x: str, y: str, color: str | None, title: str, literature: bool) 
     else:
         ax.scatter(ok[x], 100 * ok[y], s=28, alpha=0.8, label="trials")
     front = ok[ok["pareto"]].sort_values(x)
-    ax.plot(front[x], 100 * front[y], "r-o", ms=6, mfc="none", label="Pareto set")
+    ax.plot(front[x], 100 * front[y], "r-o" if connect else "ro", ms=7, mfc="none", label="Pareto set")
     for t, row in ok.iterrows():
         ax.annotate(str(t), (row[x], 100 * row[y]), fontsize=6, alpha=0.6)
     if literature:
@@ -53,7 +55,7 @@ def _front(df, x: str, y: str, color: str | None, title: str, literature: bool) 
                 ax.annotate(f"{ref['label']}*", (ref[x], 100 * ref[y]), fontsize=7)
     ax.set_xlabel(x)
     ax.set_ylabel(f"{y} (%)")
-    ax.set_title(title, fontsize=9)
+    ax.set_title(f"{y} vs {x}" + (f" (colour: {color})" if c is not None else ""), fontsize=9)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7)
     return _png(fig)
@@ -74,7 +76,14 @@ def _parallel(df, params: list[str], objective: str) -> str | None:
     score = norm[objective].to_numpy()
     for i, (_, row) in enumerate(norm.iterrows()):
         ax.plot(range(len(cols)), row.to_numpy(), color=cmap(score[i]), alpha=0.7, lw=1.2)
-    ax.set_xticks(range(len(cols)), [c.removeprefix("param:") for c in cols], rotation=20, fontsize=7)
+    raw = ok[cols]
+    for j, col in enumerate(cols):  # each axis' own scale: its lowest and highest value
+        ax.axvline(j, color="0.6", lw=0.8)
+        for end, value in ((-0.06, raw[col].min()), (1.03, raw[col].max())):
+            text = f"{value:.3g}" if isinstance(value, int | float) else str(value)
+            ax.annotate(text, (j, end), ha="center", fontsize=7, annotation_clip=False)
+    ax.set_xticks(range(len(cols)), [c.removeprefix("param:") for c in cols], rotation=12, fontsize=7)
+    ax.set_ylim(-0.1, 1.1)
     ax.set_yticks([])
     ax.set_title(f"axes of each complete trial, coloured by {objective}", fontsize=9)
     return _png(fig)
@@ -91,7 +100,7 @@ def write_sweep_report(study, spec: SweepSpec, wall_s: float | None = None) -> P
     third = {m: next((o for o in obj if o not in (acc, m)), None) for m in ("latency_ns", "lut")}
     for x in ("latency_ns", "lut"):
         if x in df:
-            png = _front(df, x, acc, third[x], f"{acc} vs {x} (colour: {third[x]})", literature=True)
+            png = _front(df, x, acc, third[x], literature=True, connect=len(obj) == 2 and x in obj)
             if png:
                 plots.append((f"{acc} vs {x}", png))
     par = _parallel(df, [c for c in df.columns if c.startswith("param:")], acc)
@@ -111,12 +120,15 @@ def write_sweep_report(study, spec: SweepSpec, wall_s: float | None = None) -> P
 
     def link(run: str) -> str:
         index = Path(run) / "report" / "index.html"
-        return f'<a href="{html.escape(str(index))}">report</a>' if index.is_file() else ""
+        if index.is_file():
+            return f'<a href="{html.escape(index.as_uri())}">report</a>'
+        return f'<a href="{html.escape(Path(run).as_uri())}">run folder</a>' if run else ""
 
     show = df.copy()
     if len(show):
-        show["report"] = [link(r) for r in show["run"]]
-        show = show.drop(columns=["run"])
+        show["run"] = [link(r) for r in show["run"]]
+        show = show.loc[:, [c for c in show.columns if show[c].notna().any() and (show[c] != "").any()]]
+        show.columns = [c.removeprefix("param:") for c in show.columns]
     table = (
         show.to_html(escape=False, float_format=lambda v: f"{v:.4g}", na_rep="")
         if len(show)
@@ -129,7 +141,7 @@ def write_sweep_report(study, spec: SweepSpec, wall_s: float | None = None) -> P
 td,th{{border:1px solid #ddd;padding:.2em .4em}} img{{max-width:100%;border:1px solid #eee}} .grid{{display:flex;flex-wrap:wrap;gap:1em}}</style></head><body>
 <h1>sweep {html.escape(spec.name)}</h1>
 <p>{len(df)} trials: {html.escape(str(states))}{f"; wall time {wall_s:.0f} s" if wall_s else ""}. Sampler {spec.sampler.kind}; objectives
-{", ".join(f"{o.direction} {o.metric}" for o in spec.objectives)}; constraints {len(spec.constraints)}. Base config {html.escape(str(spec.base))}.</p>
+{", ".join(f"{o.direction} {o.metric}" for o in spec.objectives)}; constraints: {html.escape(", ".join("fits the part" if c.fits_part else f"{c.metric} {c.op} {c.value:g}" for c in spec.constraints) or "none")}. Base config {html.escape(str(spec.base))}.</p>
 <div class="grid">{"".join(f'<figure><img src="data:image/png;base64,{p}"><figcaption>{html.escape(t)}</figcaption></figure>' for t, p in plots)}</div>
 <p><b>*</b> Literature points are from other data sets (Delphes-based hls4ml jets, more features per particle): shown for scale, not for comparison of accuracy:</p><ul>{lit}</ul>
 <h2>Trials</h2>{table}

@@ -24,27 +24,29 @@ def apply_overrides(raw: dict, overrides: dict[str, Any]) -> dict:
 
 
 def trial_metrics(run) -> dict[str, float]:
-    """Every metric of every step record (first one wins), plus ``lut``/``ff``/``dsp`` from
-    the most complete resource source and ``fits_part``."""
+    """Every metric of every step record (first one wins), plus ``lut``, ``ff``, ``dsp``,
+    ``bram_18k`` from the best complete resource table (post-route > post-synth > Yosys >
+    other estimates, e.g. da4ml's or finn-plus') and ``fits_part`` (1 or 0)."""
     from ..flows import get_flow
     from ..targets import part_info
 
     flat: dict[str, float] = {}
+    tables = []
     for step in get_flow(run.config.flow):
         rec = run.record(step)
         if rec is None:
             continue
         for name, m in rec.metrics.items():
-            if m.value is not None and name not in flat:
+            if isinstance(m.value, int | float) and name not in flat:
                 flat[name] = float(m.value)
-    lut = flat.get("lut_yosys", flat.get("lut_da4ml"))
-    if lut is not None:
-        flat["lut"] = lut
-        flat["dsp"] = flat.get("dsp_yosys", 0.0)
-        part = part_info(run.config.target.part)
-        flat["fits_part"] = float(
-            lut <= part.lut and flat["dsp"] <= part.dsp and flat.get("ff_yosys", 0) <= part.ff
-        )
+        tables += [(name, t) for name, t in rec.report.resources.items() if t.complete]
+    if tables:
+        rank = {"post-route": 3, "post-synth": 2}
+        _, best = max(tables, key=lambda nt: (rank.get(nt[1].kind, 1), nt[0].startswith("yosys")))
+        for key in ("LUT", "FF", "DSP", "BRAM_18K"):
+            flat[key.lower()] = float(best.counts.get(key, 0))
+        available = part_info(run.config.target.part).available()
+        flat["fits_part"] = float(all(best.counts.get(k, 0) <= available[k] for k in available))
     return flat
 
 

@@ -95,7 +95,7 @@ def step_package_finn(run: Run, out: Path) -> StepResult:
     from ..backends.finn.reports import version as finn_version
     from ..backends.finn.settings import finn_session
     from ..deploy.finn_package import package_finn
-    from ..errors import StepOrderError
+    from ..errors import StepOrderError, UnsupportedLayerError
 
     target = run.config.target
     board = board_of(target)
@@ -105,9 +105,14 @@ def step_package_finn(run: Run, out: Path) -> StepResult:
         note = "no package: finn-plus did not build a dataflow graph"
         return StepResult(report=ReportPart(notes=[note]), message=note)
     ds = load_dataset(run)
-    with finn_session(out / "build"):
-        spec = package_finn(finn_dir, board, 1000.0 / target.clock_ns, out, ds.x_test, target.deploy.samples)
-    shutil.rmtree(out / "build", ignore_errors=True)
+    try:
+        with finn_session(out / "build"):
+            spec = package_finn(finn_dir, board, 1000.0 / target.clock_ns, out, ds.x_test, target.deploy.samples)
+    except UnsupportedLayerError as e:
+        note = f"no package: {e}"
+        return StepResult(report=ReportPart(notes=[note]), message=note)
+    finally:
+        shutil.rmtree(out / "build", ignore_errors=True)
     if board.shell in ("zynq-ps7", "zynq-ps8"):
         (out / "vivado").mkdir(exist_ok=True)
         (out / "vivado" / "build_bitstream.tcl").write_text(zynq_tcl(spec, board))

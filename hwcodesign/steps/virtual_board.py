@@ -14,6 +14,7 @@ import numpy as np
 
 from ..artifacts import DEPLOY, VIRTUAL_BOARD, locate
 from ..deploy.virtual import DmaModel, VirtualBoard
+from ..errors import StepOrderError
 from ..records import Metric, ReportPart, StepResult, Table
 from ..run import Run
 from ..tools import verilator
@@ -32,7 +33,11 @@ def load_driver(deploy: Path):
 
 def step_virtual_board(run: Run, out: Path) -> StepResult:
     cfg = run.config.target.deploy
-    deploy = locate(run, DEPLOY).parent
+    try:
+        deploy = locate(run, DEPLOY).parent
+    except StepOrderError:
+        note = "virtual board not run: there is no deployment package (see the package step's note)"
+        return StepResult(report=ReportPart(notes=[note]), message=note)
     spec = json.loads((deploy / "accelerator.json").read_text())
     if not cfg.virtual_board or not (deploy / "driver.py").is_file():
         why = (

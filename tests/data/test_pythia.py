@@ -76,3 +76,60 @@ def test_a_truncated_chunk_is_made_again_and_a_killed_run_resumes(tmp_path):
     assert meta["generated_now"]["jets"] == 4  # the two chunks, nothing else
     np.testing.assert_array_equal(kin_again, kin)
     np.testing.assert_array_equal(y_again, y)
+
+
+def test_pool_workers_end_with_their_parent(tmp_path):
+    """kill -9 of the process that drives the generator pool: its workers (each in a chunk of
+    minutes) leave within seconds instead of holding the cores as orphans."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "drive.py"
+    script.write_text(
+        "from hwcodesign.data.pythia import GeneratorSettings, run_chunks\n"
+        "if __name__ == '__main__':\n"
+        "    plan = [('q', 1, 100000), ('g', 2, 100000)]\n"
+        "    for _ in run_chunks(plan, GeneratorSettings(max_constituents=8), workers=2):\n"
+        "        pass\n"
+    )
+    driver = subprocess.Popen([sys.executable, str(script)])
+
+    def pool_workers() -> list[int]:
+        out = subprocess.run(["pgrep", "-P", str(driver.pid)], capture_output=True, text=True).stdout
+        pids = [int(p) for p in out.split()]
+        return [p for p in pids if "resource_tracker" not in open(f"/proc/{p}/cmdline").read()]
+
+    deadline = time.monotonic() + 120
+    while len(pool_workers()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.5)
+    workers = pool_workers()
+    assert len(workers) == 2, "the pool did not start"
+    while not all(_in_pythia(p) for p in workers) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert all(_in_pythia(p) for p in workers), "the workers never loaded Pythia"
+    time.sleep(2)  # generating events now
+    os.kill(driver.pid, signal.SIGKILL)
+    driver.wait()
+    deadline = time.monotonic() + 10
+    alive = workers
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.25)
+        alive = [p for p in alive if os.path.exists(f"/proc/{p}") and "Z" not in _state(p)]
+    assert not alive, f"pool workers {alive} outlived their parent"
+
+
+def _in_pythia(pid: int) -> bool:
+    try:
+        return "pythia8" in open(f"/proc/{pid}/maps").read().lower()
+    except OSError:
+        return False
+
+
+def _state(pid: int) -> str:
+    try:
+        return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "Z"
