@@ -117,6 +117,8 @@ def run(
             elif e.state == "done" and e.record:
                 current.clear()
                 console.print(f"[green]✓ {e.step}[/] {e.record.seconds:.1f} s  {_brief(e.record)}")
+                if e.record.message:
+                    console.print(f"  [yellow]{e.record.message}[/]", highlight=False)
             elif e.state == "failed" and not isinstance(e.error, KeyboardInterrupt | Interrupted):
                 console.print(f"[red]✗ {e.step} failed[/]")
 

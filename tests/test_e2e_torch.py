@@ -63,6 +63,20 @@ def test_vit_rtl_layers_are_bit_exact_in_verilator(vit_notebook):
             assert r["cycles_per_frame"] == r["finn_estimate_cycles"], r
 
 
+def test_vit_package_names_the_hls_layers_it_cannot_package(vit_notebook):
+    """Without Vitis HLS the ViT's attention/LayerNorm layers have no RTL: the run goes on,
+    and the report says which layers stop the package (no half-made deploy/ folder)."""
+    _, root = vit_notebook
+    layers = json.loads((root / "finn" / "layers.json").read_text())
+    hls = [row["layer"] for row in layers if row["op"].endswith("_hls")]
+    notes = _report(root)["notes"]
+    note = next(n for n in notes if n.startswith("no package:"))
+    assert "HLS layers need Vitis HLS" in note
+    assert all(name in note for name in hls), (hls, note)
+    assert any(n.startswith("virtual board not run: there is no deployment package") for n in notes)
+    assert not (root / "deploy" / "accelerator.json").exists()
+
+
 def test_mlp_hls4ml_qonnx_is_bit_exact(mlp_run):
     emu = np.load(mlp_run.root / "hls4ml" / "emulation.npz")
     assert len(emu["labels"]) == 360
