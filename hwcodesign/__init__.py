@@ -9,13 +9,24 @@ __version__ = "0.2.0"
 
 # Bound after the submodules load: ``hwcodesign.run`` is the API function (the run-folder
 # module stays importable as ``from hwcodesign.run import Run``).
-from .api import Report, RunHandle, SweepResult, Target, make_config, open, run, sweep  # noqa: E402, A004
+from .api import (  # noqa: E402
+    Report,
+    RunHandle,
+    SweepResult,
+    Target,
+    emulate,
+    make_config,
+    open,  # noqa: A004
+    run,
+    sweep,
+)
 
 __all__ = [
     "__version__",
     "run",
     "open",
     "sweep",
+    "emulate",
     "Target",
     "make_config",
     "RunHandle",

@@ -29,7 +29,7 @@ from .config import RunConfig, TargetConfig, config_from_dict, load_config
 from .errors import ConfigError
 from .run import Run
 
-__all__ = ["Target", "run", "open", "make_config", "sweep", "RunHandle", "Report", "SweepResult"]
+__all__ = ["Target", "run", "open", "make_config", "sweep", "emulate", "RunHandle", "Report", "SweepResult"]
 
 #: The hardware target of a run (part, clock, board, hls4ml/da4ml/finn settings).
 Target = TargetConfig
@@ -349,6 +349,18 @@ class Report:
             parts.append("<h4>resources</h4>" + self.resources.to_html())
         parts.append(f"<p>full report: <code>{escape(str(self.root / 'report' / 'index.html'))}</code></p>")
         return "\n".join(parts)
+
+
+def emulate(run: str | Path | RunHandle, x: Any, threads: int = 0) -> Any:
+    """Outputs of the run's hardware (its da4ml design) for inputs ``x``, bit-exact with the
+    RTL, from a compiled emulator (hundreds of thousands of samples per second; the first
+    call per design compiles it, about half a minute, then it is cached)."""
+    import numpy as np
+
+    from .artifacts import load_emulator
+
+    r = run.run if isinstance(run, RunHandle) else Run.open(run)
+    return load_emulator(r).predict(np.asarray(x), threads)
 
 
 def sweep(spec: Any, *, progress: bool = True, **overrides: Any) -> SweepResult:

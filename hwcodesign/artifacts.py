@@ -179,6 +179,14 @@ class Emulation:
     labels: np.ndarray | None
 
 
+def load_emulator(run: Run):
+    """The run's da4ml design as a compiled bit-exact emulator (``backends/da4ml/emulator.py``),
+    built once per design and machine in the ``emulator`` cache."""
+    from .backends.da4ml.emulator import Emulator
+
+    return Emulator.from_comb(locate(run, RTL_PROJECT) / "model" / "comb.json", run.cache_dir("emulator"))
+
+
 def load_emulation(run: Run) -> Emulation:
     with np.load(locate(run, HLS_EMULATION)) as f:
         return Emulation(f["hls"], f["reference"], f.get("labels", None))

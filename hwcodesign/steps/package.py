@@ -107,7 +107,8 @@ def step_package_finn(run: Run, out: Path) -> StepResult:
     ds = load_dataset(run)
     try:
         with finn_session(out / "build"):
-            spec = package_finn(finn_dir, board, 1000.0 / target.clock_ns, out, ds.x_test, target.deploy.samples)
+            clock_mhz, samples = 1000.0 / target.clock_ns, target.deploy.samples
+            spec = package_finn(finn_dir, board, clock_mhz, out, ds.x_test, samples)
     except UnsupportedLayerError as e:
         note = f"no package: {e}"
         return StepResult(report=ReportPart(notes=[note]), message=note)
