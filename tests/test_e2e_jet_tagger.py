@@ -44,6 +44,23 @@ def test_report_accuracies_match_the_stored_predictions(tiny_run):
     assert set(report["auc"]["quantized"]) == {"g", "q", "W", "Z", "t"}
 
 
+def test_report_quotes_efficiency_at_fixed_mistag_from_the_predictions(tiny_run):
+    from sklearn.metrics import roc_curve
+
+    report = json.loads((tiny_run.root / "report" / "report.json").read_text())
+    rows = next(v for k, v in report["layers"].items() if k.startswith("Signal efficiency at fixed mistag"))
+    pred = np.load(tiny_run.root / "model" / "predictions.npz")
+    logits, y = pred["quantized"].astype(np.float64), pred["labels"]
+    probs = np.exp(logits - logits.max(1, keepdims=True))
+    probs /= probs.sum(1, keepdims=True)
+    classes = ["g", "q", "W", "Z", "t"]
+    assert [r["class"] for r in rows] == classes
+    for i, row in enumerate(rows):
+        fpr, tpr, _ = roc_curve(y == i, probs[:, i])
+        assert row["quantized eff @ mistag 10%"] == round(float(tpr[fpr <= 0.1].max()), 4)
+        assert row["quantized eff @ mistag 1%"] <= row["quantized eff @ mistag 10%"]
+
+
 def test_report_records_steps_tools_and_sources(tiny_run):
     report = json.loads((tiny_run.root / "report" / "report.json").read_text())
     assert [s["step"] for s in report["steps"]] == [

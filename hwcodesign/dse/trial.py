@@ -57,6 +57,8 @@ def _quiet_worker() -> None:
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
+    # a task that raises is retried, then reported once by the driver: no traceback per attempt
+    logging.getLogger("distributed.worker").setLevel(logging.CRITICAL)
 
 
 def _wait_for_previous_attempt(root: Path, timeout_s: float = 600) -> None:

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..artifacts import TRAIN_SUMMARY, Predictions, save_predictions
 from ..errors import ConfigError
-from ..records import Metric, ReportPart
+from ..records import Metric, ReportPart, Table
 
 if TYPE_CHECKING:
     from ..data.splits import SplitDataset
@@ -64,6 +64,7 @@ def finish_model_step(
                 value=s["params"], unit="weights", source="model", kind="config"
             )
     report = ReportPart(
+        tables=_efficiency_table(summary, n),
         accuracy={k.removeprefix("accuracy_"): m for k, m in metrics.items() if k.startswith("accuracy_")},
         model={k: m for k, m in metrics.items() if k.startswith("params_")},
         notes=[]
@@ -71,6 +72,23 @@ def finish_model_step(
         else ["unlabelled data: no accuracy, only agreement between implementations"],
     )
     return metrics, report
+
+
+def _efficiency_table(summary: dict, n: int) -> list[Table]:
+    """Signal efficiency per class at fixed mistag rates (one-vs-rest), float vs quantized."""
+    models = [m for m in ("float", "quantized") if summary.get(m, {}).get("efficiency_at_mistag")]
+    if not models:
+        return []
+    rows = []
+    for cls in summary[models[0]]["efficiency_at_mistag"]:
+        row: dict = {"class": cls}
+        for m in models:
+            for rate, value in summary[m]["efficiency_at_mistag"].get(cls, {}).items():
+                row[f"{m} eff @ mistag {float(rate):.0%}"] = round(value, 4)
+            row[f"{m} AUC"] = round(summary[m]["auc"].get(cls, float("nan")), 4)
+        rows.append(row)
+    title = f"Signal efficiency at fixed mistag rate (one class vs the rest, {n} test samples)"
+    return [Table(title=title, rows=rows)]
 
 
 def check_input_shape(model_shape: tuple | None, data_shape: tuple, model_name: str) -> None:

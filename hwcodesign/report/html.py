@@ -41,7 +41,8 @@ def _plots(report: Report, summary: dict, classes: list[str]) -> dict[str, list[
         rocs = {m: summary[m]["roc"] for m in models}
         out["accuracy"].append(
             (
-                "ROC curves per class (one-vs-rest); dashed: float twin",
+                "ROC per class (one vs the rest): background rejection vs signal efficiency; "
+                "dashed: float twin",
                 b64(plots.roc_plot(rocs, {m: summary[m]["auc"] for m in models})),
             )
         )

@@ -31,8 +31,8 @@ def _png(fig) -> bytes:
 def roc_plot(
     rocs: dict[str, dict[str, tuple[list[float], list[float]]]], aucs: dict[str, dict[str, float]]
 ) -> bytes:
-    """ROC per class (signal efficiency vs background mistag, log scale as in jet tagging);
-    one line style per model (e.g. float dashed, quantized solid)."""
+    """ROC per class as trigger studies draw it: background rejection (1 / mistag rate, log)
+    vs signal efficiency; one line style per model (float dashed, quantized solid)."""
     fig, ax = _figure(6, 4.5)
     styles = {"float": "--", "quantized": "-"}
     colors = {}
@@ -42,7 +42,7 @@ def roc_plot(
             keep = fpr_a > 0
             line = ax.plot(
                 tpr_a[keep],
-                fpr_a[keep],
+                1.0 / fpr_a[keep],
                 styles.get(model, "-"),
                 color=colors.get(cls),
                 label=f"{cls} {model} (AUC {aucs.get(model, {}).get(cls, float('nan')):.3f})",
@@ -50,8 +50,8 @@ def roc_plot(
             colors.setdefault(cls, line[0].get_color())
     ax.set_yscale("log")
     ax.set_xlabel("signal efficiency (true positive rate)")
-    ax.set_ylabel("mistag rate (false positive rate)")
-    ax.set_ylim(1e-3, 1)
+    ax.set_ylabel("background rejection (1 / mistag rate)")
+    ax.set_ylim(1, 1e3)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=6.5, ncol=2)
     return _png(fig)

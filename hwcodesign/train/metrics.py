@@ -16,15 +16,28 @@ class ClassificationMetrics:
     confusion: list[list[int]]
     roc: dict[str, tuple[list[float], list[float]]]  # class -> (fpr, tpr), thinned for plots
     n: int
+    #: class -> {mistag rate: signal efficiency}, from the full ROC (best working point with a
+    #: mistag rate at or below the target), as trigger studies quote taggers
+    efficiency_at_mistag: dict[str, dict[str, float]]
 
     def summary(self) -> dict:
-        return {"accuracy": self.accuracy, "auc": self.auc, "confusion": self.confusion, "n": self.n}
+        return {
+            "accuracy": self.accuracy,
+            "auc": self.auc,
+            "confusion": self.confusion,
+            "n": self.n,
+            "efficiency_at_mistag": self.efficiency_at_mistag,
+        }
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
     z = logits - logits.max(axis=1, keepdims=True)
     e = np.exp(z)
     return e / e.sum(axis=1, keepdims=True)
+
+
+#: Mistag rates at which the report quotes each class's signal efficiency.
+MISTAG_RATES = (0.01, 0.1)
 
 
 def classification_metrics(
@@ -35,7 +48,7 @@ def classification_metrics(
 
     probs = softmax(logits.astype(np.float64))
     pred = probs.argmax(axis=1)
-    auc, roc = {}, {}
+    auc, roc, eff = {}, {}, {}
     for i, c in enumerate(classes):
         truth = labels == i
         if truth.all() or not truth.any():
@@ -44,6 +57,7 @@ def classification_metrics(
         fpr, tpr, _ = roc_curve(truth, probs[:, i])
         keep = np.unique(np.linspace(0, len(fpr) - 1, min(roc_points, len(fpr))).astype(int))
         roc[c] = (fpr[keep].round(5).tolist(), tpr[keep].round(5).tolist())
+        eff[c] = {f"{r:g}": float(tpr[fpr <= r].max()) for r in MISTAG_RATES}
     cm = confusion_matrix(labels, pred, labels=range(len(classes)))
     return ClassificationMetrics(
         accuracy=float((pred == labels).mean()),
@@ -51,6 +65,7 @@ def classification_metrics(
         confusion=cm.tolist(),
         roc=roc,
         n=len(labels),
+        efficiency_at_mistag=eff,
     )
 
 

@@ -39,7 +39,16 @@ def test_second_load_is_cached_and_cli_streams_a_npy(tiny_run, tmp_path):
     x = load_dataset(tiny_run).x_test
     np.save(tmp_path / "x.npy", np.concatenate([x] * 3).astype(np.float32))
     out = tmp_path / "y.npy"
-    args = ["emulate", str(tiny_run.root), "--data", str(tmp_path / "x.npy"), "--out", str(out), "--chunk", "700"]
+    args = [
+        "emulate",
+        str(tiny_run.root),
+        "--data",
+        str(tmp_path / "x.npy"),
+        "--out",
+        str(out),
+        "--chunk",
+        "700",
+    ]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     assert np.array_equal(np.load(out), np.concatenate([first.predict(x)] * 3))
