@@ -108,7 +108,7 @@ def write_exports(df, folder: Path) -> list[Path]:
     except ImportError as e:
         (folder / "trials.parquet.missing").write_text(f"no Parquet engine: {e}\n")
     front = df[df["pareto"]] if "pareto" in df else df.iloc[:0]
-    (folder / "pareto.json").write_text(
-        json.dumps(front.reset_index().to_dict("records"), default=str, indent=1)
-    )
+    # to_json writes missing values as null (json.dumps would write NaN, which is not JSON)
+    records = json.loads(front.reset_index().to_json(orient="records", default_handler=str))
+    (folder / "pareto.json").write_text(json.dumps(records, indent=1, allow_nan=False))
     return out

@@ -44,3 +44,24 @@ def test_results_table_pareto_set_equals_optunas_best_trials(seed):
         study.tell(t, [m["accuracy_quantized"], m["latency_ns"], m["lut"]])
     df = results_table(study, spec)
     assert set(df.index[df["pareto"]]) == {t.number for t in study.best_trials}
+
+
+def test_exports_are_strict_json_csv_and_parquet(tmp_path):
+    """Missing values (a trial from before attempts were logged) are null in pareto.json,
+    which browsers and jq must parse; CSV and Parquet read back the same table."""
+    import json
+
+    import pandas as pd
+
+    from hwcodesign.dse.pareto import write_exports
+
+    df = pd.DataFrame(
+        {"lut": [1.0, 2.0], "attempts": [float("nan"), 2.0], "pareto": [True, True]},
+        index=pd.Index([0, 1], name="trial"),
+    )
+    written = write_exports(df, tmp_path)
+    front = json.loads((tmp_path / "pareto.json").read_text(), parse_constant=lambda c: pytest.fail(c))
+    assert [r["attempts"] for r in front] == [None, 2.0]
+    assert pd.read_csv(tmp_path / "trials.csv", index_col="trial")["lut"].tolist() == [1.0, 2.0]
+    if tmp_path / "trials.parquet" in written:
+        pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "trials.parquet"), df)
