@@ -91,14 +91,7 @@ def run(
         )
     _console_logging()
     current: list[str] = []  # the step running now, for the interrupt message
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as progress:
+    with _progress(transient=True) as progress:
         tasks: dict[str, int] = {}
 
         def on_progress(what: str, done: int, total: int) -> None:
@@ -169,6 +162,18 @@ def _console_logging() -> None:
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     logging.getLogger().addHandler(handler)
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
+
+
+def _progress(transient: bool) -> Progress:
+    """The bar every long command shows: what, bar, done/total, elapsed."""
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=transient,
+    )
 
 
 def _brief(record) -> str:
@@ -308,14 +313,7 @@ def emulate(
         else np.empty((len(x), emu.n_out))
     )
     t0 = time.perf_counter()
-    with Progress(
-        TextColumn("emulate"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as progress:
+    with _progress(transient=True) as progress:
         task = progress.add_task("emulate", total=len(x))
         for start, part in emu.stream(x, chunk=chunk, threads=threads):
             y[start : start + len(part)] = part
@@ -386,14 +384,7 @@ def sweep_run(
     s = load_sweep(spec, {"trials": trials} if trials else None)
     _console_logging()
     t0 = time.perf_counter()
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=False,
-    ) as progress:
+    with _progress(transient=False) as progress:
         task = progress.add_task(f"sweep {s.name}", total=None)
 
         def update(p) -> None:
