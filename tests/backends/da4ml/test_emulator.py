@@ -16,6 +16,9 @@ def test_bit_exact_with_verilator_on_the_test_set(tiny_run):
     y = emu.predict(x)
     assert y.shape == rtl.shape
     assert np.array_equal(y, rtl)
+    import hwcodesign as hw
+
+    assert np.array_equal(hw.emulate(tiny_run.root, x[:37]), rtl[:37])
 
 
 def test_bit_exact_with_the_da4ml_interpreter_far_outside_the_data(tiny_run):
