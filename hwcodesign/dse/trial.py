@@ -25,13 +25,12 @@ def apply_overrides(raw: dict, overrides: dict[str, Any]) -> dict:
 
 def trial_metrics(run) -> dict[str, float]:
     """Every metric of every step record (first one wins), plus ``lut``, ``ff``, ``dsp``,
-    ``bram_18k`` from the best complete resource table (post-route > post-synth > Yosys >
-    other estimates, e.g. da4ml's or finn-plus') and ``fits_part`` (1 or 0)."""
+    ``bram_18k`` from the best complete resource table (``report/resources.py``) and
+    ``fits_part`` (1 or 0)."""
     from ..flows import get_flow
-    from ..targets import part_info
+    from ..report.resources import best_resources, overflows
 
     flat: dict[str, float] = {}
-    tables = []
     for step in get_flow(run.config.flow):
         rec = run.record(step)
         if rec is None:
@@ -39,14 +38,12 @@ def trial_metrics(run) -> dict[str, float]:
         for name, m in rec.metrics.items():
             if isinstance(m.value, int | float) and name not in flat:
                 flat[name] = float(m.value)
-        tables += [(name, t) for name, t in rec.report.resources.items() if t.complete]
-    if tables:
-        rank = {"post-route": 3, "post-synth": 2}
-        _, best = max(tables, key=lambda nt: (rank.get(nt[1].kind, 1), nt[0].startswith("yosys")))
+    best = best_resources(run)
+    if best is not None:
+        counts = best[1].counts
         for key in ("LUT", "FF", "DSP", "BRAM_18K"):
-            flat[key.lower()] = float(best.counts.get(key, 0))
-        available = part_info(run.config.target.part).available()
-        flat["fits_part"] = float(all(best.counts.get(k, 0) <= available[k] for k in available))
+            flat[key.lower()] = float(counts.get(key, 0))
+        flat["fits_part"] = float(not overflows(counts, run.config.target.part))
     return flat
 
 

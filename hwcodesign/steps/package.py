@@ -44,6 +44,21 @@ def board_of(target) -> Board:
     )
 
 
+def fit_notes(run: Run, board: Board) -> list[str]:
+    """A warning when the best resource numbers of the run exceed the board's part."""
+    from ..report.resources import best_resources, overflows
+
+    best = best_resources(run)
+    if best is None:
+        return []
+    source, table = best
+    over = overflows(table.counts, board.part)
+    if not over:
+        return []
+    what = ", ".join(f"{k} {used:,.0f} of {avail:,}" for k, (used, avail) in over.items())
+    return [f"the design does not fit {board.name} ({board.part}): {what} ({source}); packaged anyway"]
+
+
 def step_package(run: Run, out: Path) -> StepResult:
     target = run.config.target
     board = board_of(target)
@@ -82,7 +97,8 @@ def step_package(run: Run, out: Path) -> StepResult:
     manifest = write_manifest(out, board, facts, built)
     notes = [
         f"deployment package for {board.name} ({board.part}, {spec['clock_mhz']:g} MHz) in deploy/: "
-        f"{len(manifest['files'])} files; bitstream: `make bitstream RUN={run.root}` where Vivado is"
+        f"{len(manifest['files'])} files; bitstream: `make bitstream RUN={run.root}` where Vivado is",
+        *fit_notes(run, board),
     ]
     return StepResult(
         report=ReportPart(notes=notes), info={"board": board.name, "files": len(manifest["files"])}
@@ -136,4 +152,4 @@ def step_package_finn(run: Run, out: Path) -> StepResult:
     }
     manifest = write_manifest(out, board, facts, built)
     note = f"deployment package for {board.name} ({board.part}) in deploy/: {len(manifest['files'])} files"
-    return StepResult(report=ReportPart(notes=[note]), info={"board": board.name})
+    return StepResult(report=ReportPart(notes=[note, *fit_notes(run, board)]), info={"board": board.name})

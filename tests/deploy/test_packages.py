@@ -62,6 +62,7 @@ def test_jet_tagger_on_zcu104_virtual_board(tagger_zcu104, tiny_run):
     ):
         assert f in manifest["files"], f
     assert not (deploy / "hwcd_accel.bit").exists()  # nothing pretends to be a bitstream
+    assert not any("does not fit" in n for n in run.record("package").report.notes)  # ~100k LUT
     tcl = (deploy / "vivado" / "build_bitstream.tcl").read_text()
     assert "zynq_ultra_ps_e" in tcl and "PSU__CRL_APB__PL0_REF_CTRL__FREQMHZ {200.0}" in tcl
     assert "c_m_axis_mm2s_tdata_width {64}" in tcl
@@ -153,3 +154,12 @@ def test_make_bitstream_without_vivado_says_so(tiny_run):
     )
     assert res.returncode != 0
     assert "has no Vivado block design" in res.stdout + res.stderr  # xcvu13p: an IP core
+
+
+def test_overflow_against_the_part_catalogue():
+    from hwcodesign.report.resources import overflows
+
+    # xczu7ev (ZCU104): 230,400 LUT, 1,728 DSP (AMD DS891)
+    part = "xczu7ev-ffvc1156-2-e"
+    assert overflows({"LUT": 516_144, "DSP": 0, "FF": 10}, part) == {"LUT": (516_144, 230_400)}
+    assert overflows({"LUT": 230_400, "DSP": 1_728}, part) == {}
