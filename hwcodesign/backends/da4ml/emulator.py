@@ -168,7 +168,7 @@ def _expression(i: int, op, types: list[_Type], comb) -> str:
 
 
 def c_source(comb, block: int = BLOCK) -> str:
-    """C code for ``comb`` (a da4ml ``CombLogic``): ``hwcd_emulate(x, y, n, threads)``.
+    """C code for ``comb`` (a da4ml ``CombLogic``): ``hwcd_emulate(x, Y, n, threads)``.
 
     Samples go through in blocks of ``block``: every operation is a loop over the block's
     lanes, which the compiler turns into SIMD instructions."""
@@ -199,11 +199,11 @@ def c_source(comb, block: int = BLOCK) -> str:
     outs = []
     for j, idx in enumerate(outputs):
         if idx < 0:
-            outs.append(f"      y[s * {n_out} + {j}] = 0.0;")
+            outs.append(f"      yo[s * {n_out} + {j}] = 0.0;")
             continue
         scale = 2.0 ** (int(comb.out_shifts[j]) - types[idx].fractionals)
         sign = "-" if int(comb.out_negs[j]) else ""
-        outs.append(f"      y[s * {n_out} + {j}] = (double)({sign}v[{slot[idx]}][s]) * {scale!r};")
+        outs.append(f"      yo[s * {n_out} + {j}] = (double)({sign}v[{slot[idx]}][s]) * {scale!r};")
     calls = "\n".join(f"    {f}(xb, v);" for f in funcs)
     return "\n".join(
         [
@@ -217,7 +217,7 @@ def c_source(comb, block: int = BLOCK) -> str:
             "#define SHL(a, s) ((int64_t)((uint64_t)(a) << (s)))",
             "#define WRAPS(a, s) (SHL((a), (s)) >> (s))",
             *lines,
-            "void hwcd_emulate(const double *x, double *y, long n, int threads) {",
+            "void hwcd_emulate(const double *x, double *Y, long n, int threads) {",
             "  if (threads > 0) omp_set_num_threads(threads);",
             "  #pragma omp parallel",
             "  {",
@@ -233,7 +233,7 @@ def c_source(comb, block: int = BLOCK) -> str:
             calls,
             f"    double *yo = m == B ? Y + i0 * {n_out} : ypad;",
             "    for (int s = 0; s < B; s++) {",
-            *[o.replace("y[", "yo[") for o in outs],
+            *outs,
             "    }",
             f"    if (m < B) memcpy(Y + i0 * {n_out}, ypad, sizeof(double) * m * {n_out});",
             "  }",
@@ -242,8 +242,6 @@ def c_source(comb, block: int = BLOCK) -> str:
             "}",
             "",
         ]
-    ).replace(
-        "void hwcd_emulate(const double *x, double *y,", "void hwcd_emulate(const double *x, double *Y,"
     )
 
 
