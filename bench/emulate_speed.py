@@ -25,24 +25,12 @@ import time
 from pathlib import Path
 
 import numpy as np
-
-REPO = Path(__file__).resolve().parents[1]
+from _jet_runs import REPO, trained_jet_tagger
 
 
 def trained_run(n: int, epochs: int) -> Path:
-    from hwcodesign.config import load_config
-    from hwcodesign.flows import run_flow
-
-    cfg = load_config(
-        REPO / "configs" / "jet_tagger.yaml",
-        {
-            "name": f"bench_emulate_n{n}",
-            "data.n_particles": n,
-            "train.epochs": epochs,
-            "runs_dir": str(REPO / "runs"),
-        },
-    )
-    return run_flow(cfg, until="rtl").root
+    """The jet tagger with N particles (``bench/_jet_runs.py``)."""
+    return trained_jet_tagger(f"bench_emulate_n{n}", n, epochs, until="rtl").root
 
 
 def timed(fn, *args) -> tuple[np.ndarray, float]:

@@ -26,24 +26,12 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from _jet_runs import REPO, trained_jet_tagger
 
 
 def trained_run(n: int, epochs: int):
-    """The jet tagger with N particles, trained by the flow (cached across bench runs)."""
-    from hwcodesign.config import load_config
-    from hwcodesign.flows import run_flow
-
-    cfg = load_config(
-        REPO / "configs" / "jet_tagger.yaml",
-        {
-            "name": f"bench_rtl_n{n}",
-            "data.n_particles": n,
-            "train.epochs": epochs,
-            "runs_dir": str(REPO / "runs"),
-        },
-    )
-    return run_flow(cfg, until="convert", overwrite=True)
+    """The jet tagger with N particles (``bench/_jet_runs.py``)."""
+    return trained_jet_tagger(f"bench_rtl_n{n}", n, epochs, until="convert", overwrite=True)
 
 
 def optimised(run, work: Path, yosys_budget: float) -> dict:
