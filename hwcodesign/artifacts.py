@@ -52,6 +52,9 @@ PREDICTIONS = Artifact(
     "predictions", "predictions.npz", "test-set outputs of the source model (reference), labels, float twin"
 )
 TRAIN_SUMMARY = Artifact("train_summary", "metrics.json", "accuracy, ROC, confusion, history per model")
+#: The model forms a train summary can hold, in report order: the wide float reference
+#: (optional), the float twin (optional) and the quantized model the hardware implements.
+MODEL_FORMS = ("float_reference", "float", "quantized")
 KERAS_MODEL = Artifact("keras_model", "quantized.keras", "the HGQ2 model the hardware implements")
 TORCH_WEIGHTS = Artifact("torch_weights", "quantized.pt", "Brevitas state dict (architecture from config)")
 QONNX_MODEL = Artifact("qonnx_model", "model.onnx", "QONNX model, batch 1")
@@ -61,6 +64,9 @@ HLS_EMULATION = Artifact("hls_emulation", "emulation.npz", "hls4ml C++ emulation
 RTL_PROJECT = Artifact("rtl_project", "da4ml", "da4ml Verilog project (RtlProject)")
 RTL_OUTPUTS = Artifact("rtl_outputs", "rtl_outputs.npz", "Verilator outputs of the test set")
 RTL_TIMING = Artifact("rtl_timing", "timing.json", "measured latency and II of the RTL")
+EMULATOR_OUTPUTS = Artifact(
+    "emulator_outputs", "emulator_outputs.npz", "the fast emulator's outputs of the test set"
+)
 RESOURCES = Artifact("resources", "resources.json", "resource tables by source")
 DEPLOY = Artifact("deploy", "accelerator.json", "deployment package (driver, RTL, scripts) of a board")
 VIRTUAL_BOARD = Artifact(
@@ -86,6 +92,7 @@ ARTIFACTS: dict[str, Artifact] = {
         RTL_PROJECT,
         RTL_OUTPUTS,
         RTL_TIMING,
+        EMULATOR_OUTPUTS,
         RESOURCES,
         DEPLOY,
         VIRTUAL_BOARD,

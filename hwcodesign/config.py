@@ -190,6 +190,11 @@ class KerasTrainConfig(_Section):
     patience: int = Field(12, ge=1, description="Early stopping patience in epochs (val accuracy).")
     seed: int = Field(1, ge=0, description="Seed of weight init and shuffling.")
     train_float: bool = Field(True, description="Also train the float twin for comparison.")
+    float_reference: bool = Field(
+        False,
+        description="Also train the wide float reference transformer (hwcodesign's particle models "
+        "only): the accuracy these inputs allow without hardware limits, shown in the report.",
+    )
     weight_decay: float = Field(0.0, ge=0, description="AdamW weight decay (PyTorch flow).")
     pareto_checkpoints: bool = Field(
         False,
@@ -217,6 +222,11 @@ class SynthConfig(_Section):
     """Resource estimation with Yosys (and the vendor tools when present)."""
 
     yosys_timeout_s: float = Field(600, gt=0, description="Time budget for Yosys synthesis.")
+    products: Literal["dsp", "lut", "both"] = Field(
+        "dsp",
+        description="Yosys mapping of signal x signal products (e.g. attention): DSP48 blocks, LUT "
+        "logic (synth_xilinx -nodsp), or both, each with the full time budget.",
+    )
     use_vendor: Literal["auto", "never", "always"] = Field(
         "auto", description="Run Vivado/Vitis when found (auto), never, or fail without (always)."
     )

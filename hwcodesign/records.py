@@ -10,7 +10,14 @@ from pydantic import BaseModel, ConfigDict, Field
 __all__ = ["Metric", "MetricKind", "ResourceTable", "Table", "ReportPart", "StepRecord", "StepResult"]
 
 MetricKind = Literal[
-    "measured", "estimate", "post-synth", "post-route", "config", "simulated", "measured-on-board"
+    "measured",
+    "estimate",
+    "post-synth",
+    "post-route",
+    "config",
+    "simulated",
+    "measured-on-board",
+    "literature",
 ]
 
 
@@ -19,7 +26,8 @@ class Metric(BaseModel):
 
     ``kind`` says what sort of number it is: "measured" (simulation, emulation, test-set
     evaluation), "estimate" (a cost model), "post-synth" / "post-route" (vendor reports),
-    "simulated" (a model of a board, e.g. the virtual board's DMA), "measured-on-board".
+    "simulated" (a model of a board, e.g. the virtual board's DMA), "measured-on-board",
+    "literature" (a published number on other data, shown for scale).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")

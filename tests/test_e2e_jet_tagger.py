@@ -68,6 +68,7 @@ def test_report_records_steps_tools_and_sources(tiny_run):
         "train",
         "convert",
         "rtl",
+        "emulate",
         "synth",
         "package",
         "virtual_board",

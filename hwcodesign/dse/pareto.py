@@ -10,27 +10,7 @@ import numpy as np
 
 from .spec import SweepSpec
 
-__all__ = ["results_table", "pareto_mask", "checkpoint_points", "LITERATURE"]
-
-#: Reference points from the literature, drawn with their source and a caveat: other data sets.
-LITERATURE = [
-    {
-        "label": "JEDI-linear N=16",
-        "accuracy_quantized": 0.7760,
-        "latency_ns": 52.4,
-        "lut": 37_700,
-        "dsp": 0,
-        "source": "calad0i/JEDI-linear result files (hls4ml 5-class Delphes jets, 16 features, xcvu13p)",
-    },
-    {
-        "label": "Laatu et al. 2025 (HGQ2+da4ml transformer)",
-        "accuracy_quantized": None,
-        "latency_ns": 100.0,
-        "lut": 279_000,
-        "dsp": 0,
-        "source": "Laatu et al. 2025, ~98-100 ns, ~279k LUT, 0 DSP (other data set)",
-    },
-]
+__all__ = ["results_table", "pareto_mask", "checkpoint_points"]
 
 
 def results_table(study, spec: SweepSpec):

@@ -10,7 +10,8 @@ import html
 import io
 from pathlib import Path
 
-from .pareto import LITERATURE, results_table, write_exports
+from ..report.literature import JET_LITERATURE
+from .pareto import results_table, write_exports
 from .spec import SweepSpec
 
 __all__ = ["write_sweep_report"]
@@ -49,7 +50,7 @@ def _front(df, x: str, y: str, color: str | None, literature: bool, connect: boo
     for t, row in ok.iterrows():
         ax.annotate(str(t), (row[x], 100 * row[y]), fontsize=6, alpha=0.6)
     if literature:
-        for ref in LITERATURE:
+        for ref in JET_LITERATURE:
             if ref.get(x) is not None and ref.get(y) is not None:
                 ax.scatter([ref[x]], [100 * ref[y]], marker="*", s=140, color="k")
                 ax.annotate(f"{ref['label']}*", (ref[x], 100 * ref[y]), fontsize=7)
@@ -135,7 +136,7 @@ def write_sweep_report(study, spec: SweepSpec, wall_s: float | None = None) -> P
         else "<p>no trials</p>"
     )
     states = df["state"].value_counts().to_dict() if len(df) else {}
-    lit = "".join(f"<li>{html.escape(r['label'])}: {html.escape(r['source'])}</li>" for r in LITERATURE)
+    lit = "".join(f"<li>{html.escape(r['label'])}: {html.escape(r['source'])}</li>" for r in JET_LITERATURE)
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>sweep {html.escape(spec.name)}</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto}} table{{border-collapse:collapse;font-size:.8em}}
 td,th{{border:1px solid #ddd;padding:.2em .4em}} img{{max-width:100%;border:1px solid #eee}} .grid{{display:flex;flex-wrap:wrap;gap:1em}}</style></head><body>

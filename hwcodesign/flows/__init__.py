@@ -88,7 +88,8 @@ def upstream_steps(flow: tuple[str, ...], step: str) -> list[str]:
 
 _FINN = ("finn", "finn_rtlsim", "hls4ml_qonnx", "package_finn", "virtual_board", "report")
 register_flow(
-    "keras_hls4ml", ("data", "train", "convert", "rtl", "synth", "package", "virtual_board", "report")
+    "keras_hls4ml",
+    ("data", "train", "convert", "rtl", "emulate", "synth", "package", "virtual_board", "report"),
 )
 register_flow("torch_finn", ("data", "train_torch", "export", *_FINN))
 register_flow("qonnx_finn", ("data", "import_qonnx", *_FINN))

@@ -7,6 +7,7 @@ match their manifest. Everything runs under the run folder's lock.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import time
@@ -131,6 +132,9 @@ def _guard_existing(run: Run, overwrite: bool) -> None:
     if stored is None:
         return
     new = run.config.model_dump(mode="json")
+    # a setting added to hwcodesign after the run was made counts with its default value
+    with contextlib.suppress(ValueError):
+        stored = type(run.config).model_validate(stored).model_dump(mode="json")
     # where the folder lives and what it is called do not change what it holds
     changed = sorted(k for k in _diff(stored, new) if k not in ("runs_dir", "name"))
     if changed:

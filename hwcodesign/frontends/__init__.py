@@ -101,6 +101,14 @@ for _spec in (
         "train hwcodesign's HGQ2 transformer jet tagger (and its float twin)",
     ),
     FrontendSpec(
+        "jet_linear",
+        ".jet_linear",
+        "JetLinearConfig",
+        "keras_hls4ml",
+        "hgq2",
+        "train hwcodesign's JEDI-linear-style HGQ2 jet tagger, linear in N (and its float twin)",
+    ),
+    FrontendSpec(
         "keras_file",
         ".keras3",
         "KerasFileConfig",

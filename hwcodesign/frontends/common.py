@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..artifacts import TRAIN_SUMMARY, Predictions, save_predictions
+from ..artifacts import MODEL_FORMS, TRAIN_SUMMARY, Predictions, save_predictions
 from ..errors import ConfigError
 from ..records import Metric, ReportPart, Table
 
@@ -38,13 +38,14 @@ def finish_model_step(
     source: str,
     labels_of: dict[str, str] | None = None,
 ) -> tuple[dict[str, Metric], ReportPart]:
-    """Write predictions + summary for ``logits`` ("quantized" = the reference, optional
-    "float") and return metrics and the report's accuracy / model entries."""
+    """Write predictions + summary for ``logits`` ("quantized" = the model that becomes
+    hardware; optional "float" twin and "float_reference", see ``models/reference.py``) and
+    return metrics and the report's accuracy / model entries."""
     save_predictions(out, Predictions(logits["quantized"], ds.y_test, logits.get("float")))
     (out / TRAIN_SUMMARY.filename).write_text(json.dumps({"classes": ds.classes, **summary}, indent=2))
     n = len(ds.x_test)
     metrics: dict[str, Metric] = {}
-    for name in ("float", "quantized"):
+    for name in MODEL_FORMS:
         s = summary.get(name)
         if s is None:
             continue
@@ -76,7 +77,7 @@ def finish_model_step(
 
 def _efficiency_table(summary: dict, n: int) -> list[Table]:
     """Signal efficiency per class at fixed mistag rates (one-vs-rest), float vs quantized."""
-    models = [m for m in ("float", "quantized") if summary.get(m, {}).get("efficiency_at_mistag")]
+    models = [m for m in MODEL_FORMS if summary.get(m, {}).get("efficiency_at_mistag")]
     if not models:
         return []
     rows = []

@@ -11,11 +11,15 @@ from pydantic import Field, model_validator
 from ..config_base import Section, heads_divide
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import keras
+
     from ..config import RunConfig
     from ..records import StepResult
     from ..run import Run
 
-__all__ = ["JetTransformerConfig", "check", "prepare"]
+__all__ = ["JetTransformerConfig", "check", "prepare", "train_twins"]
 
 
 class JetTransformerConfig(Section):
@@ -35,7 +39,7 @@ class JetTransformerConfig(Section):
 
 
 def check(config: RunConfig) -> None:
-    """The transformer needs per-particle inputs: (particles, features).
+    """The particle models need per-particle inputs: (particles, features).
 
     Raises:
         ConfigError: the data are flat (e.g. the 16-feature hls4ml table).
@@ -46,7 +50,7 @@ def check(config: RunConfig) -> None:
     shape = input_shape(config.data)
     if len(shape) != 2:
         raise ConfigError(
-            f"model.kind jet_transformer needs per-particle inputs (particles, features), but the "
+            f"model.kind {config.model.kind} needs per-particle inputs (particles, features), but the "
             f"data give {shape} per sample; use data.source pythia/sample/hls4ml_zenodo, or bring "
             f"a model for flat inputs (model.kind keras_file)"
         )
@@ -54,9 +58,16 @@ def check(config: RunConfig) -> None:
 
 def prepare(run: Run, out: Path) -> StepResult:
     """Train (float twin, then HGQ2 QAT), calibrate, evaluate; write the model artifacts."""
+    from ..models.jet_transformer import build_jet_transformer
+
+    return train_twins(run, out, build_jet_transformer)
+
+
+def train_twins(run: Run, out: Path, build: Callable[..., keras.Model]) -> StepResult:
+    """The model step of hwcodesign's own particle models: ``build(n, f, c, model_cfg,
+    quant_or_None, seed=)`` gives the float twin and the HGQ2 model, trained here in turn."""
     from ..artifacts import KERAS_MODEL, load_dataset
     from ..frameworks import import_keras, versions
-    from ..models.jet_transformer import build_jet_transformer
     from ..records import Metric, StepResult
     from ..train.keras_qat import calibrate_hgq, fit_keras
     from .common import evaluate, finish_model_step
@@ -73,12 +84,20 @@ def prepare(run: Run, out: Path) -> StepResult:
         return lambda epoch, total, logs: run.progress(f"{what} epochs", epoch, total)
 
     if cfg.train.train_float:
-        fmodel = build_jet_transformer(n, f, n_classes, cfg.model, None, seed=cfg.train.seed)
+        fmodel = build(n, f, n_classes, cfg.model, None, seed=cfg.train.seed)
         hist = fit_keras(fmodel, ds, cfg.train, None, epochs("float twin"))
         fmodel.save(out / "float.keras")
         logits["float"] = fmodel.predict(ds.x_test, batch_size=1024, verbose=0)
         summary["float"] = evaluate(logits["float"], ds, hist, count_weights(fmodel))
-    qmodel = build_jet_transformer(n, f, n_classes, cfg.model, cfg.quantization, seed=cfg.train.seed)
+    if cfg.train.float_reference:
+        from ..models.reference import build_float_reference
+
+        ref = build_float_reference(n, f, n_classes, seed=cfg.train.seed)
+        rtrain = cfg.train.model_copy(update={"learning_rate": min(cfg.train.learning_rate, 1e-3)})
+        hist = fit_keras(ref, ds, rtrain, None, epochs("float reference"))
+        logits["float_reference"] = ref.predict(ds.x_test, batch_size=1024, verbose=0)
+        summary["float_reference"] = evaluate(logits["float_reference"], ds, hist, count_weights(ref))
+    qmodel = build(n, f, n_classes, cfg.model, cfg.quantization, seed=cfg.train.seed)
     pareto = out / "pareto" if cfg.train.pareto_checkpoints else None
     hist = fit_keras(qmodel, ds, cfg.train, cfg.quantization, epochs("QAT"), pareto)
     ebops = calibrate_hgq(qmodel, ds.x_train)

@@ -18,7 +18,7 @@ from ..frontends.jet_transformer import JetTransformerConfig
 if TYPE_CHECKING:
     import keras
 
-__all__ = ["build_jet_transformer"]
+__all__ = ["build_jet_transformer", "build_twin", "LayerFamily"]
 
 
 def build_jet_transformer(
@@ -39,11 +39,17 @@ def build_jet_transformer(
         quant: HGQ2 initial bit widths and EBOPs strength, or None for float.
         seed: seed of the weight initialisers.
     """
+    return build_twin(_build, n_particles, n_features, n_classes, cfg, quant, seed)
+
+
+def build_twin(build, n: int, f: int, c: int, cfg, quant: HGQQuantConfig | None, seed: int) -> keras.Model:
+    """Call ``build(layers, n, f, c, cfg)`` with plain Keras layers (``quant=None``, the float
+    twin) or with HGQ2 layers inside the quantizer scopes of ``quant``."""
     import keras
 
     keras.utils.set_random_seed(seed)
     if quant is None:
-        return _build(keras.layers, n_particles, n_features, n_classes, cfg, quantized=False)
+        return build(LayerFamily(keras.layers, quantized=False), n, f, c, cfg)
 
     from hgq import layers as q
     from hgq.config import LayerConfigScope, QuantizerConfigScope
@@ -55,10 +61,10 @@ def build_jet_transformer(
         ),
         LayerConfigScope(enable_ebops=True, beta0=quant.beta_initial),
     ):
-        return _build(q, n_particles, n_features, n_classes, cfg, quantized=True)
+        return build(LayerFamily(q, quantized=True), n, f, c, cfg)
 
 
-class _Names:
+class LayerFamily:
     """Layer classes of one family (plain Keras or HGQ2), looked up once."""
 
     def __init__(self, mod, quantized: bool) -> None:
@@ -69,12 +75,12 @@ class _Names:
         self.dense = getattr(mod, f"{p}Dense")
         self.avg = getattr(mod, f"{p}GlobalAveragePooling1D")
         self.max = getattr(mod, f"{p}GlobalMaxPooling1D")
+        self.quantized = quantized
 
 
-def _build(mod, n: int, f: int, c: int, cfg: JetTransformerConfig, quantized: bool):
+def _build(L: LayerFamily, n: int, f: int, c: int, cfg: JetTransformerConfig):
     import keras
 
-    L = _Names(mod, quantized)
     d, h = cfg.embed_dim, cfg.num_heads
     inp = keras.Input((n, f), name="particles")
     x = L.einsum("bnf,fd->bnd", (n, d), bias_axes="d", activation="relu", name="embed")(inp)
@@ -87,5 +93,5 @@ def _build(mod, n: int, f: int, c: int, cfg: JetTransformerConfig, quantized: bo
     pool = L.avg if cfg.pooling == "average" else L.max
     x = pool(name="pool")(x)
     out = L.dense(c, name="logits")(x)
-    name = "jet_transformer_hgq2" if quantized else "jet_transformer_float"
+    name = "jet_transformer_hgq2" if L.quantized else "jet_transformer_float"
     return keras.Model(inp, out, name=name)

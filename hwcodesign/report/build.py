@@ -6,10 +6,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from ..artifacts import DATA_MANIFEST, load_train_summary, locate
+from ..artifacts import DATA_MANIFEST, MODEL_FORMS, load_train_summary, locate
 from ..errors import InternalError, StepOrderError
 from ..records import Metric, StepRecord
 from ..run import Run
+from .literature import jet_accuracy_anchors
 from .schema import Report, StepSummary
 
 __all__ = ["build_report", "load_train_summary"]
@@ -51,8 +52,10 @@ def build_report(run: Run, steps: list[str]) -> Report:
         if isinstance(m, Metric) and m.value is not None and m.value < 1.0 and not key.endswith("_argmax"):
             notes.insert(0, f"NOT bit-exact: {key} identical on {m.value:.4%} of {m.n} samples")
 
+    if run.config.data.dataset == "jets" and merged["accuracy"]:
+        merged["accuracy"].update(jet_accuracy_anchors())
     summary = load_train_summary(run)
-    auc = {k: summary[k]["auc"] for k in ("float", "quantized") if k in summary and "auc" in summary[k]}
+    auc = {k: summary[k]["auc"] for k in MODEL_FORMS if k in summary and "auc" in summary[k]}
     tools: dict[str, str] = {}
     for rec in records.values():
         tools.update(rec.tools)

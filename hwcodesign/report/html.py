@@ -7,6 +7,7 @@ from pathlib import Path
 
 import yaml
 
+from ..artifacts import MODEL_FORMS
 from . import plots
 from .schema import Report
 
@@ -36,13 +37,13 @@ def _plots(report: Report, summary: dict, classes: list[str]) -> dict[str, list[
         return base64.b64encode(png).decode()
 
     out: dict[str, list[tuple[str, str]]] = {"accuracy": [], "model": [], "steps": [], "resources": []}
-    models = [m for m in ("float", "quantized") if m in summary]
+    models = [m for m in MODEL_FORMS if m in summary]
     if models:
         rocs = {m: summary[m]["roc"] for m in models}
         out["accuracy"].append(
             (
                 "ROC per class (one vs the rest): background rejection vs signal efficiency; "
-                "dashed: float twin",
+                "dashed: float twin, dotted: float reference",
                 b64(plots.roc_plot(rocs, {m: summary[m]["auc"] for m in models})),
             )
         )
@@ -53,7 +54,7 @@ def _plots(report: Report, summary: dict, classes: list[str]) -> dict[str, list[
                 b64(plots.confusion_plot(summary["quantized"]["confusion"], classes, "quantized model")),
             )
         )
-    acc = {k: m.value for k, m in report.accuracy.items() if m.value is not None}
+    acc = {k: m.value for k, m in report.accuracy.items() if m.value is not None and m.kind != "literature"}
     if acc:
         out["accuracy"].append(
             ("Test accuracy: float vs quantized vs emulated hardware", b64(plots.accuracy_plot(acc)))

@@ -34,7 +34,7 @@ def roc_plot(
     """ROC per class as trigger studies draw it: background rejection (1 / mistag rate, log)
     vs signal efficiency; one line style per model (float dashed, quantized solid)."""
     fig, ax = _figure(6, 4.5)
-    styles = {"float": "--", "quantized": "-"}
+    styles = {"float_reference": ":", "float": "--", "quantized": "-"}
     colors = {}
     for model, per_class in rocs.items():
         for cls, (fpr, tpr) in per_class.items():

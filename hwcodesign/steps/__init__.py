@@ -118,6 +118,16 @@ for _spec in (
         check=".rtl:check_rtl",
     ),
     StepSpec(
+        "emulate",
+        ".emulate:step_emulate",
+        "emulate",
+        ("dataset", "rtl_project", "rtl_outputs"),
+        ("emulator_outputs",),
+        (),
+        "fast bit-exact emulator of the RTL (generated C, SIMD + OpenMP): whole test set vs "
+        "Verilator, samples/s, build time",
+    ),
+    StepSpec(
         "synth",
         ".synth:step_synth",
         "synth",

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..artifacts import HLS_PROJECT, RESOURCES, load_rtl_project, locate
 from ..backends import vendor
-from ..backends.da4ml.synth import da4ml_estimate, synth_stages
+from ..backends.da4ml.synth import count_products, da4ml_estimate, synth_stages
 from ..errors import ToolNotFoundError
 from ..records import Metric, ReportPart, StepResult, Table
 from ..run import Run
@@ -37,24 +37,40 @@ def step_synth(run: Run, out: Path) -> StepResult:
 
     try:
         family = yosys_family(cfg.part)
-        ys = synth_stages(
-            project, family, out / "yosys", cfg.synth.yosys_timeout_s, cache_dir=run.cache_dir("yosys")
-        )
-        src = f"yosys {yosys.version()} synth_xilinx -family {family}"
         tools["yosys"] = yosys.version()
-        rows = ys.rows
-        if ys.complete:
-            tables[src] = vendor.resource_table(ys.counts, "estimate", ys.note(), cfg.part)
-            for k in ("LUT", "FF", "DSP", "BRAM_18K", "CARRY"):
-                if k in ys.counts:
-                    metrics[f"{k.lower()}_yosys"] = Metric(
-                        value=ys.counts[k], unit=k, source=src, kind="estimate", note=ys.note()
-                    )
-        else:
-            tables[src] = vendor.resource_table(
-                ys.counts, "estimate", f"INCOMPLETE: {ys.note()}", cfg.part, complete=False
+        mappings = {"dsp": [False], "lut": [True], "both": [False, True]}[cfg.synth.products]
+        products = count_products(project)
+        if products == 0 and len(mappings) > 1:
+            mappings = [False]
+            notes.append(
+                "no signal x signal products in the design (every product is with a constant, "
+                "built from adders): Yosys with and without -nodsp gives the same netlist, 0 DSP"
             )
-            notes.append(f"Yosys was cut: {ys.note()}. The da4ml estimate covers the whole design")
+        for nodsp in mappings:
+            ys = synth_stages(
+                project,
+                family,
+                out / ("yosys_nodsp" if nodsp else "yosys"),
+                cfg.synth.yosys_timeout_s,
+                cache_dir=run.cache_dir("yosys"),
+                nodsp=nodsp,
+            )
+            suffix = "_nodsp" if nodsp else ""
+            src = f"yosys {yosys.version()} synth_xilinx -family {family}" + (" -nodsp" if nodsp else "")
+            what = f"{products:,} signal x signal products as " + ("LUT logic" if nodsp else "DSP48")
+            rows = rows or ys.rows
+            if ys.complete:
+                tables[src] = vendor.resource_table(ys.counts, "estimate", f"{ys.note()}; {what}", cfg.part)
+                for k in ("LUT", "FF", "DSP", "BRAM_18K", "CARRY"):
+                    if k in ys.counts:
+                        metrics[f"{k.lower()}_yosys{suffix}"] = Metric(
+                            value=ys.counts[k], unit=k, source=src, kind="estimate", note=ys.note()
+                        )
+            else:
+                tables[src] = vendor.resource_table(
+                    ys.counts, "estimate", f"INCOMPLETE: {ys.note()}; {what}", cfg.part, complete=False
+                )
+                notes.append(f"{src} was cut: {ys.note()}. The da4ml estimate covers the whole design")
     except ToolNotFoundError as e:
         notes.append(str(e))
 

@@ -84,13 +84,15 @@ def synth_xilinx(
     timeout_s: float | None = None,
     memory_dir: Path | None = None,
     flatten: bool = True,
+    nodsp: bool = False,
 ) -> SynthResult:
     """Synthesise Verilog for a Xilinx family and count the primitives.
 
     Yosys runs in a private folder with a plain path: the sources and the ``$readmem``
     files of ``memory_dir`` are symlinked in and named relatively in a script file, so no
     path (spaces, quotes, ``;``) is ever parsed by Yosys. The log and the script are kept
-    in ``workdir``. A timeout returns a result with ``timed_out`` and empty counts.
+    in ``workdir``. A timeout returns a result with ``timed_out`` and empty counts. With
+    ``nodsp``, multipliers become LUT logic instead of DSP48 blocks (``synth_xilinx -nodsp``).
 
     Raises:
         ToolNotFoundError: yosys is not installed.
@@ -109,7 +111,8 @@ def synth_xilinx(
                 *(["flatten"] if flatten else []),
                 "memory_map",
                 f"synth_xilinx -family {family} -top {top} -noiopad -noclkbuf"
-                + (" -flatten" if flatten else ""),
+                + (" -flatten" if flatten else "")
+                + (" -nodsp" if nodsp else ""),
                 "tee -q -o stat.json stat -json",
             ]
         )
@@ -134,6 +137,7 @@ def synth_modules(
     workers: int,
     memory_dir: Path | None = None,
     cache_dir: Path | None = None,
+    nodsp: bool = False,
 ) -> dict[str, SynthResult | None]:
     """Synthesise several modules (top name, sources) in parallel within one time budget.
 
@@ -150,7 +154,7 @@ def synth_modules(
     deadline = time.monotonic() + budget_s
 
     def key(top: str, sources: Sequence[Path]) -> str:
-        h = hashlib.sha256(f"{top}|{family}|{version()}".encode())
+        h = hashlib.sha256(f"{top}|{family}|{version()}{'|nodsp' if nodsp else ''}".encode())
         for p in [*sources, *mem_files]:
             h.update(p.name.encode())
             h.update(p.read_bytes())
@@ -168,7 +172,7 @@ def synth_modules(
         left = deadline - time.monotonic()
         if left <= 1:
             return top, None
-        res = synth_xilinx(sources, top, family, workdir, left, memory_dir)
+        res = synth_xilinx(sources, top, family, workdir, left, memory_dir, nodsp=nodsp)
         if not res.timed_out:
             cache.get_or_make(k, lambda entry: (entry / "cells.json").write_text(json.dumps(res.cells)))
         return top, res

@@ -39,6 +39,21 @@ def test_changed_config_is_not_overwritten_without_asking(tiny_config_dict):
     assert run.record("data").info["input_shape"] == [4, 4]
 
 
+def test_a_setting_added_later_counts_with_its_default(tiny_config_dict):
+    """A run made before ``target.synth.products`` existed is the same run: no --overwrite."""
+    import yaml
+
+    run = run_flow(config_from_dict(tiny_config_dict), until="data")
+    stored = yaml.safe_load((run.root / "config.yaml").read_text())
+    del stored["target"]["synth"]["products"]
+    (run.root / "config.yaml").write_text(yaml.safe_dump(stored))
+    _, seen = _events(config_from_dict(tiny_config_dict), until="data")
+    assert seen == [("data", "cached")]
+    tiny_config_dict["target"] = {**tiny_config_dict.get("target", {}), "synth": {"products": "lut"}}
+    with pytest.raises(RunExistsError, match="target.synth.products"):
+        run_flow(config_from_dict(tiny_config_dict), until="data")
+
+
 def test_missing_file_is_refused_before_any_step(tiny_config_dict, tmp_path):
     tiny_config_dict["data"].update(source="hls4ml_zenodo", path=str(tmp_path / "missing.h5"))
     cfg = config_from_dict(tiny_config_dict)

@@ -65,6 +65,7 @@ def test_hostile_paths_through_every_step(tmp_path, tiny_run):
         "train",
         "convert",
         "rtl",
+        "emulate",
         "synth",
         "package",
         "virtual_board",

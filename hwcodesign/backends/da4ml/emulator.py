@@ -1,6 +1,11 @@
 """A fast bit-exact emulator of a da4ml design: the design's operation list (``comb.json``)
-written out as straight-line C on 64-bit integers, compiled once (content-addressed cache)
-and run on many samples in parallel (OpenMP).
+written out as straight-line C on integers, compiled once (content-addressed cache) and run
+on many samples in parallel (OpenMP), a block of samples per SIMD register.
+
+Values are 32-bit when every value of the design and every intermediate that must be exact
+fits in 31 bits (16 samples per 512-bit register), else 64-bit (8 samples). Wrap-around is
+two's complement (``-fwrapv``), so sums and products that only need their low bits stay
+exact in both cases.
 
 The semantics are those of da4ml's own DAIS interpreter (``CombLogic.predict``), op by op:
 shift-add, ReLU/quantize with wrap-around, constants, MSB multiplexers, products, lookup
@@ -28,13 +33,13 @@ from ...errors import ConfigError, MissingDependencyError
 from ...locks import exclusive
 from ...tools._process import run_logged
 
-__all__ = ["Emulator", "c_source"]
+__all__ = ["Emulator", "c_source", "lane_bits"]
 
 _CFLAGS = ("-O3", "-march=native", "-fopenmp", "-fPIC", "-shared", "-fwrapv", "-std=c11")
 #: Operations per generated C function: small functions keep the compiler fast.
 _OPS_PER_FUNCTION = 400
-#: Samples per block: 8 int64 lanes fill one AVX-512 register.
-BLOCK = 8
+#: Bytes of one block of lanes: 64 (one AVX-512 register: 16 int32 or 8 int64 samples).
+_BLOCK_BYTES = 64
 
 
 @dataclass(frozen=True)
@@ -55,16 +60,21 @@ def _kif(qint) -> _Type:
     return _Type(k, i, f)
 
 
-def _wrap(expr: str, t: _Type) -> str:
-    """``expr`` wrapped to ``t``'s width (two's complement), as the interpreter's quantize."""
+def _wrap(expr: str, t: _Type, bits: int) -> str:
+    """``expr`` wrapped to ``t``'s width (two's complement), as the interpreter's quantize,
+    on ``bits``-bit values."""
     w = t.width
     if w <= 0:
         return "0"
-    if w >= 64:
+    if w >= bits:
         return f"({expr})"
     if t.signed:
-        return f"WRAPS({expr}, {64 - w})"
-    return f"(({expr}) & {(1 << w) - 1}LL)"
+        return f"WRAPS({expr}, {bits - w})"
+    return f"(({expr}) & {_const((1 << w) - 1, bits)})"
+
+
+def _const(v: int, bits: int) -> str:
+    return f"{int(v)}LL" if bits == 64 else f"{int(v)}"
 
 
 def _shl(expr: str, s: int) -> str:
@@ -124,15 +134,41 @@ def _slots(ops, outputs: list[int]) -> tuple[list[int], list[bool], int]:
     return slot, needed, max(1, count)
 
 
-def _expression(i: int, op, types: list[_Type], comb) -> str:
-    """One lane of operation ``i`` in C, reading operands as ``V(j)``."""
+def _exact_bits(i: int, op, types: list[_Type]) -> int:
+    """Bits operation ``i`` needs to compute exactly before its wrap: its result width, and
+    for an add whose sum is shifted right afterwards, the width of that sum; constants count
+    their own width (table entries are counted by ``lane_bits``)."""
+    t, code = types[i], int(op.opcode)
+    need = t.width + 1
+    if code in (0, 1):
+        ta, tb = types[int(op.id0)], types[int(op.id1)]
+        low, _ = _split(op.data)
+        g = max(ta.fractionals, tb.fractionals - low) - t.fractionals
+        need = max(need, t.width + max(0, g) + 1)
+    elif code in (4, 5):
+        need = max(need, abs(int(op.data)).bit_length() + 1)
+    return need
+
+
+def lane_bits(comb) -> int:
+    """32 when every operation of ``comb`` fits 32-bit lanes exactly, else 64."""
+    ops = list(comb.ops)
+    types = [_kif(op.qint) for op in ops]
+    need = max((_exact_bits(i, op, types) for i, op in enumerate(ops)), default=0)
+    for tab in comb.lookup_tables or []:
+        need = max(need, *(abs(int(v)).bit_length() + 1 for v in np.asarray(tab.table).ravel()))
+    return 32 if need <= 32 else 64
+
+
+def _expression(i: int, op, types: list[_Type], comb, bits: int) -> str:
+    """One lane of operation ``i`` in C on ``bits``-bit values, reading operands as ``V(j)``."""
     t = types[i]
     code, a, b = int(op.opcode), int(op.id0), int(op.id1)
     ta = types[a] if a >= 0 and code != -1 else None
     tb = types[b] if b >= 0 else None
-    if code == -1:
+    if code == -1:  # via int64: a value far out of range wraps instead of being undefined
         scale = 2.0 ** (int(comb.inp_shifts[a]) + t.fractionals)
-        return _wrap(f"(int64_t)floor(X({a}) * {scale!r})", t)
+        return _wrap(f"(val_t)(int64_t)floor(X({a}) * {scale!r})", t, bits)
     if code in (0, 1):
         low, _ = _split(op.data)
         shift = low + ta.fractionals - tb.fractionals
@@ -142,58 +178,61 @@ def _expression(i: int, op, types: list[_Type], comb) -> str:
         return f"({e}) >> {g}" if g > 0 else e
     if code in (2, -2, 3, -3):  # ReLU / quantize of +x or -x: truncate, wrap
         src = f"V({a})" if code > 0 else f"(-V({a}))"
-        e = _wrap(_shl(src, t.fractionals - ta.fractionals), t)
+        e = _wrap(_shl(src, t.fractionals - ta.fractionals), t, bits)
         return f"{src} < 0 ? 0 : {e}" if abs(code) == 2 else e
     if code == 4:
-        return f"{_shl(f'V({a})', t.fractionals - ta.fractionals)} + {int(op.data)}LL"
+        return f"{_shl(f'V({a})', t.fractionals - ta.fractionals)} + {_const(op.data, bits)}"
     if code == 5:
-        return f"{int(op.data)}LL"
+        return _const(op.data, bits)
     if code in (6, -6):  # V(a) if the MSB of V(cond) is set, else (+/-)V(b) << shift
         cond, shift = _split(op.data)
         tc = types[cond]
-        test = f"V({cond}) < 0" if tc.signed else f"V({cond}) >= {1 << max(0, tc.width - 1)}LL"
+        test = f"V({cond}) < 0" if tc.signed else f"V({cond}) >= {_const(1 << max(0, tc.width - 1), bits)}"
         s0, s1 = t.fractionals - ta.fractionals, t.fractionals - tb.fractionals + shift
         v1 = f"V({b})" if code > 0 else f"(-V({b}))"
-        return _wrap(f"({test}) ? {_shl(f'V({a})', s0)} : {_shl(v1, s1)}", t)
+        return _wrap(f"({test}) ? {_shl(f'V({a})', s0)} : {_shl(v1, s1)}", t, bits)
     if code == 7:
         return f"V({a}) * V({b})"
     if code == 8:
         low, high = _split(op.data)
         zero = -(1 << (ta.width - 1)) if ta.signed else 0
-        return f"T{low}[V({a}) - {zero + high}LL]"
+        return f"T{low}[V({a}) - {_const(zero + high, bits)}]"
     raise ConfigError(
         f"da4ml operation {i} has opcode {code}, which the emulator does not know; known: -6, "
         "-3..8 (da4ml 0.6's arithmetic operations; not yet the bitwise ones, 9 and 10)"
     )
 
 
-def c_source(comb, block: int = BLOCK) -> str:
+def c_source(comb, bits: int | None = None) -> str:
     """C code for ``comb`` (a da4ml ``CombLogic``): ``hwcd_emulate(x, Y, n, threads)``.
 
-    Samples go through in blocks of ``block``: every operation is a loop over the block's
+    Samples go through in blocks that fill a 512-bit register (16 lanes of 32 bits or 8 of 64,
+    ``bits`` = ``lane_bits(comb)`` unless given): every operation is a loop over the block's
     lanes, which the compiler turns into SIMD instructions."""
     import re
 
+    bits = bits or lane_bits(comb)
+    block = _BLOCK_BYTES * 8 // bits
     ops = list(comb.ops)
     types = [_kif(op.qint) for op in ops]
     n_in, n_out = (int(v) for v in comb.shape)
     outputs = [int(j) for j in comb.out_idxs]
     slot, needed, n_slots = _slots(ops, outputs)
     lines = [
-        f"static const int64_t T{k}[] = {{{','.join(str(int(v)) for v in np.asarray(tab.table).ravel())}}};"
+        f"static const val_t T{k}[] = {{{','.join(str(int(v)) for v in np.asarray(tab.table).ravel())}}};"
         for k, tab in enumerate(comb.lookup_tables or [])
     ]
     body = []
     for i, op in enumerate(ops):
         if needed[i]:
-            e = _expression(i, op, types, comb)
+            e = _expression(i, op, types, comb, bits)
             e = re.sub(r"V\((\d+)\)", lambda m: f"v[{slot[int(m.group(1))]}][s]", e)
             e = re.sub(r"X\((\d+)\)", lambda m: f"x[s * {n_in} + {m.group(1)}]", e)
             body.append(f"  for (int s = 0; s < B; s++) v[{slot[i]}][s] = {e};")
     funcs = []
     for start in range(0, len(body), _OPS_PER_FUNCTION):
         funcs.append(f"part{len(funcs)}")
-        lines.append(f"static void {funcs[-1]}(const double *restrict x, int64_t (*restrict v)[B]) {{")
+        lines.append(f"static void {funcs[-1]}(const double *restrict x, val_t (*restrict v)[B]) {{")
         lines.extend(body[start : start + _OPS_PER_FUNCTION])
         lines.append("}")
     outs = []
@@ -214,14 +253,15 @@ def c_source(comb, block: int = BLOCK) -> str:
             "#include <stdlib.h>",
             "#include <string.h>",
             f"#define B {block}",
-            "#define SHL(a, s) ((int64_t)((uint64_t)(a) << (s)))",
+            f"typedef int{bits}_t val_t;",
+            f"#define SHL(a, s) ((val_t)((uint{bits}_t)(a) << (s)))",
             "#define WRAPS(a, s) (SHL((a), (s)) >> (s))",
             *lines,
             "void hwcd_emulate(const double *x, double *Y, long n, int threads) {",
             "  if (threads > 0) omp_set_num_threads(threads);",
             "  #pragma omp parallel",
             "  {",
-            f"  int64_t (*v)[B] = aligned_alloc(64, sizeof(int64_t) * B * {n_slots});",
+            f"  val_t (*v)[B] = aligned_alloc(64, sizeof(val_t) * B * {n_slots});",
             f"  double xpad[B * {n_in}], ypad[B * {n_out}];",
             "  #pragma omp for schedule(static)",
             "  for (long i0 = 0; i0 < n; i0 += B) {",
@@ -269,13 +309,15 @@ class Emulator:
     Attributes:
         prepare_s: seconds to generate and compile (or to load from the cache).
         cached: whether the library came from the cache.
+        bits: width of the integer lanes (32 or 64, see ``lane_bits``).
     """
 
-    def __init__(self, comb, cache_dir: Path):
+    def __init__(self, comb, cache_dir: Path, bits: int | None = None):
         self.comb = comb
         self.n_in, self.n_out = (int(v) for v in comb.shape)
         t0 = time.perf_counter()
-        source = c_source(comb)
+        self.bits = bits or lane_bits(comb)
+        source = c_source(comb, self.bits)
         cc = _compiler()
         key = hashlib.sha256(f"{_machine_key(cc)}\n{source}".encode()).hexdigest()[:24]
         entry = Path(cache_dir) / key
@@ -297,10 +339,10 @@ class Emulator:
         self.library = lib
 
     @classmethod
-    def from_comb(cls, path: Path, cache_dir: Path) -> Emulator:
+    def from_comb(cls, path: Path, cache_dir: Path, bits: int | None = None) -> Emulator:
         from da4ml.types import CombLogic
 
-        return cls(CombLogic.load(str(path)), cache_dir)
+        return cls(CombLogic.load(str(path)), cache_dir, bits)
 
     def predict(self, x: np.ndarray, threads: int = 0) -> np.ndarray:
         """Outputs (n, n_out) for inputs ``x`` (n, ...), bit-exact with the hardware."""

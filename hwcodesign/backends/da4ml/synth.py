@@ -36,6 +36,15 @@ def register_bits(top_verilog: str) -> int:
     return total
 
 
+def count_products(project: RtlProject) -> int:
+    """Multiplications of two signals in the design (da4ml opcode 7, e.g. attention's
+    activation x activation); products with constants are already adders."""
+    from da4ml.types import CombLogic
+
+    comb = CombLogic.load(str(project.folder / "model" / "comb.json"))
+    return sum(1 for op in comb.ops if int(op.opcode) == 7)
+
+
 def da4ml_estimate(project: RtlProject) -> dict[str, int]:
     """da4ml's cost model: LUT = adder bits, FF = register bits; no DSP, no BRAM."""
     meta = project.metadata()
@@ -77,9 +86,10 @@ def synth_stages(
     budget_s: float,
     workers: int | None = None,
     cache_dir: Path | None = None,
+    nodsp: bool = False,
 ) -> YosysStages:
     """Yosys ``synth_xilinx`` of every pipeline stage; smaller stages first so a cut budget
-    covers most of the design.
+    covers most of the design. ``nodsp``: multipliers as LUT logic, not DSP48.
 
     Raises:
         ToolNotFoundError: yosys is not installed.
@@ -87,7 +97,14 @@ def synth_stages(
     jobs, _ = stage_sources(project.src)
     jobs.sort(key=lambda j: j[1][0].stat().st_size)
     results = yosys.synth_modules(
-        jobs, family, workdir, budget_s, workers or os.cpu_count() or 1, project.src / "memfiles", cache_dir
+        jobs,
+        family,
+        workdir,
+        budget_s,
+        workers or os.cpu_count() or 1,
+        project.src / "memfiles",
+        cache_dir,
+        nodsp=nodsp,
     )
     done = {k: r for k, r in results.items() if r is not None and not r.timed_out}
     rows = []

@@ -1,0 +1,41 @@
+"""The JEDI-linear-style tagger: linear in N, no signal x signal products."""
+
+import numpy as np
+
+from hwcodesign.config import HGQQuantConfig
+from hwcodesign.frameworks import import_keras
+from hwcodesign.frontends.jet_linear import JetLinearConfig
+from hwcodesign.models.jet_linear import build_jet_linear
+from hwcodesign.models.reference import build_float_reference
+
+
+def test_twin_and_cost_linear_in_the_number_of_particles():
+    import_keras()
+    cfg = JetLinearConfig(hidden_dim=8, num_updates=1, head_dim=6, head_layers=1)
+    fm = build_jet_linear(8, 5, 5, cfg, None)
+    qm = build_jet_linear(8, 5, 5, cfg, HGQQuantConfig())
+    assert [layer.name for layer in fm.layers] == [layer.name for layer in qm.layers]
+    assert {w.path: w.shape for w in fm.weights} == {
+        w.path: w.shape for w in qm.weights if "kernel" in w.path or "bias" in w.path
+    }
+    # no attention: every layer is a weight x activation product, a sum, or a mean
+    assert {type(layer).__name__ for layer in qm.layers[1:]} == {
+        "QEinsumDense",
+        "QAdd",
+        "QGlobalAveragePooling1D",
+        "QDense",
+    }
+    # the weights grow linearly with N: only the context layer depends on it (D x N x D)
+    params = [build_jet_linear(n, 5, 5, cfg, None).count_params() for n in (8, 16, 32)]
+    assert params[2] - params[1] == 2 * (params[1] - params[0]) == 2 * (8 * 8 * 8 + 8 * 8)
+    x = np.random.default_rng(0).normal(size=(4, 8, 5)).astype(np.float32)
+    assert fm.predict(x, verbose=0).shape == qm.predict(x, verbose=0).shape == (4, 5)
+
+
+def test_float_reference_is_wider_than_the_hardware_models():
+    import_keras()
+    ref = build_float_reference(16, 8, 5)
+    assert ref.count_params() > 100_000
+    assert any(type(layer).__name__ == "LayerNormalization" for layer in ref.layers)
+    x = np.random.default_rng(0).normal(size=(3, 16, 8)).astype(np.float32)
+    assert ref.predict(x, verbose=0).shape == (3, 5)
