@@ -1,10 +1,10 @@
 """The physics configs over several training seeds: float twin, quantized model and their gap
 on the 40,000 held-out test jets, as mean and spread (sample standard deviation).
 
-Every seed is a real run of the flow up to the train step (``runs/<config name>`` for the
-first seed, ``runs/<config name>_seed<k>`` for the others; finished steps are reused), on the
-same jets and the same split (``data.seed`` stays fixed), so the spread is that of training.
-The wide float reference is trained once, with the first seed.
+Every seed is a real run of the flow up to the train step, on the same jets and the same
+split (``data.seed`` stays fixed), so the spread is that of training: ``runs/<config name>``
+when it exists and has the config's own ``train.seed``, else ``runs/<config name>_seed<k>``
+(without the float reference, which needs training only once); finished steps are reused.
 
     .venv/bin/python bench/physics_seeds.py [--configs jet_tagger_physics jet_linear_physics] [--seeds 1 2 3]
 """
@@ -21,15 +21,17 @@ REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "results" / "physics_seeds.json"
 
 
-def run_seed(config: str, seed: int, first: bool) -> dict:
+def run_seed(config: str, seed: int) -> dict:
     from hwcodesign.artifacts import load_train_summary
     from hwcodesign.config import load_config
     from hwcodesign.flows import run_flow
+    from hwcodesign.run import Run
 
     path = REPO / "configs" / f"{config}.yaml"
     base = load_config(path, {"runs_dir": str(REPO / "runs")})
     overrides = {"runs_dir": str(REPO / "runs"), "train.seed": seed}
-    if not first:
+    main = Run(base)
+    if seed != base.train.seed or main.record("train") is None:
         overrides |= {"name": f"{base.name}_seed{seed}", "train.float_reference": False}
     run = run_flow(load_config(path, overrides), until="train")
     summary = load_train_summary(run)
@@ -49,11 +51,14 @@ def main() -> None:
     args = ap.parse_args()
     rows = []
     for config in args.configs:
-        for k, seed in enumerate(args.seeds):
+        for seed in args.seeds:
             print(f"{config} seed {seed} ...", flush=True)
-            rows.append(run_seed(config, seed, first=k == 0))
+            rows.append(run_seed(config, seed))
             print(json.dumps(rows[-1]), flush=True)
     RESULTS.parent.mkdir(exist_ok=True)
+    mine = {(r["config"], r["seed"]) for r in rows}
+    old = json.loads(RESULTS.read_text()) if RESULTS.is_file() else []
+    rows = [r for r in old if (r["config"], r["seed"]) not in mine] + rows
     RESULTS.write_text(json.dumps(rows, indent=2))
     print_table(rows)
 

@@ -184,6 +184,10 @@ def _brief(record) -> str:
         "accuracy_emulated",
         "latency_cycles",
         "latency_ns",
+        "emulator_vs_rtl",
+        "emulator_samples_per_s",
+        "lut_yosys",
+        "dsp_yosys",
         "n_test",
     )
     parts = []

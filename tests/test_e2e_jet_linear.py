@@ -56,6 +56,12 @@ def test_emulator_uses_32_bit_lanes_and_matches_verilator(linear_run):
     x = load_dataset(linear_run).x_test
     rtl = np.load(linear_run.root / "rtl" / "rtl_outputs.npz")["rtl"].reshape(len(x), -1)
     assert np.array_equal(emu.predict(x), rtl)
+    # the flow's emulate step stored the same outputs and says so in the report
+    assert np.array_equal(np.load(linear_run.root / "emulate" / "emulator_outputs.npz")["emulator"], rtl)
+    report = json.loads((linear_run.root / "report" / "report.json").read_text())
+    m = report["bit_exactness"]["emulator_vs_rtl"]
+    assert m["value"] == 1.0 and m["n"] == 500 and "32-bit lanes" in m["source"]
+    assert report["metrics"]["emulate"]["emulator_samples_per_s"]["value"] > 0
 
 
 def test_report_has_the_float_reference_and_the_literature_with_its_caveat(linear_run):

@@ -1,15 +1,15 @@
 """JEDI-linear-style jet tagger: particles exchange information through one global
 aggregate instead of pairwise attention, so its cost grows linearly with N.
 
-    particles (N, F) -> embed (N, D) --------------------------> node (N, D) --+
-                               \\-> mean over particles (D) -> context (N, D) --+-> add
+    particles (N, F) -> embed (N, D) -------------------------------> node (N, D) --+
+                               `-> mean over particles (D) -> jet (D) -> broadcast --+-> add
     -> update (N, D) -> mean over particles (D) -> head (D) -> C logits
 
 Every product is a weight times an activation (no activation x activation product as in
-attention), so da4ml builds the whole model from adders: 0 DSP by construction. The
-context layer gives each particle position its own view of the jet-wide mean (an
-EinsumDense from D to N x D); this replaces the broadcast of JEDI-linear (Que et al.,
-2025), which hls4ml cannot convert, and keeps the model linear in N.
+attention), so da4ml builds the whole model from adders: 0 DSP by construction. hls4ml
+cannot convert JEDI-linear's broadcasting add (Que et al., 2025), so the jet-wide vector
+reaches every particle through an EinsumDense ``be,n->bne`` (one learned gain per particle
+position, N weights): the model stays linear in N.
 """
 
 from __future__ import annotations
@@ -48,7 +48,8 @@ def _build(L: LayerFamily, n: int, f: int, c: int, cfg: JetLinearConfig):
     x = L.einsum("bnf,fd->bnd", (n, d), bias_axes="d", activation="relu", name="embed")(inp)
     node = L.einsum("bnd,de->bne", (n, d), bias_axes="e", activation="relu", name="node")(x)
     jet = L.avg(name="aggregate")(x)
-    context = L.einsum("bd,dne->bne", (n, d), bias_axes="ne", activation="relu", name="context")(jet)
+    jet = L.einsum("bd,de->be", d, bias_axes="e", activation="relu", name="jet")(jet)
+    context = L.einsum("be,n->bne", (n, d), name="broadcast")(jet)
     x = L.add(name="combine")([node, context])
     for k in range(cfg.num_updates):
         x = L.einsum("bnd,de->bne", (n, d), bias_axes="e", activation="relu", name=f"update_{k}")(x)

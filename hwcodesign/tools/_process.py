@@ -13,14 +13,15 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ToolError
 
-__all__ = ["ToolResult", "run_logged", "tail"]
+__all__ = ["ToolResult", "run_logged", "tail", "map_tools"]
 
 _SUPERVISOR = Path(__file__).with_name("_supervise.py")
 
@@ -53,6 +54,7 @@ def run_logged(
     timeout_s: float | None = None,
     env: Mapping[str, str] | None = None,
     check: bool = True,
+    cancel: threading.Event | None = None,
 ) -> ToolResult:
     """Run ``args`` in ``cwd``, stdout+stderr to ``log_file``.
 
@@ -60,7 +62,8 @@ def run_logged(
         ToolError: non-zero exit (when ``check``), with command, cwd and the log's tail.
     A timeout never raises: the result says ``timed_out`` so callers can report a cut.
     Any exception while waiting (KeyboardInterrupt included) stops the program's whole
-    process tree before it propagates.
+    process tree before it propagates; so does ``cancel`` being set (worker threads, whose
+    waits no signal interrupts: see ``map_tools``), which raises ``ToolCancelled``.
     """
     cmd = tuple(str(a) for a in args)
     log_file.parent.mkdir(parents=True, exist_ok=True)
@@ -78,7 +81,7 @@ def run_logged(
             start_new_session=True,
         )
         try:
-            rc = proc.wait(timeout=timeout_s)
+            rc = _wait(proc, timeout_s, cancel)
             timed_out = False
         except subprocess.TimeoutExpired:
             _kill_group(proc)
@@ -90,6 +93,44 @@ def run_logged(
     if check and not timed_out and rc != 0:
         raise ToolError(tool, cmd, cwd, rc, tail(result.log()), log_file)
     return result
+
+
+class ToolCancelled(Exception):
+    """A tool stopped because the caller gave up (another thread's exception, Ctrl-C)."""
+
+
+def _wait(proc: subprocess.Popen, timeout_s: float | None, cancel: threading.Event | None) -> int:
+    if cancel is None:
+        return proc.wait(timeout=timeout_s)
+    deadline = None if timeout_s is None else time.monotonic() + timeout_s
+    while True:
+        if cancel.is_set():
+            raise ToolCancelled(" ".join(str(a) for a in proc.args[3:4]))
+        step = 0.25 if deadline is None else max(0.0, min(0.25, deadline - time.monotonic()))
+        try:
+            return proc.wait(timeout=step)
+        except subprocess.TimeoutExpired:
+            if deadline is not None and time.monotonic() >= deadline:
+                raise
+
+
+def map_tools(fn: Callable, items: Iterable, workers: int) -> list:
+    """``[fn(item, cancel) for item in items]`` on ``workers`` threads, where ``fn`` passes
+    ``cancel`` to ``run_logged``. If the caller is interrupted (Ctrl-C, SIGTERM) or an item
+    fails, every running tool is stopped within a fraction of a second and nothing new
+    starts; the exception then propagates."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    cancel = threading.Event()
+    pool = ThreadPoolExecutor(max(1, workers))
+    try:
+        futures = [pool.submit(fn, item, cancel) for item in items]
+        return [f.result() for f in futures]
+    except BaseException:
+        cancel.set()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _kill_group(proc: subprocess.Popen) -> None:

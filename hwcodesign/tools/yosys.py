@@ -11,6 +11,7 @@ import json
 import re
 import shutil
 import subprocess
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,7 @@ from pathlib import Path
 from ..cache import ContentCache
 from ..cache import cache_dir as cache_root
 from ..errors import ToolNotFoundError
-from ._process import run_logged
+from ._process import map_tools, run_logged
 from .workdir import link_inputs, plain_workdir
 
 __all__ = [
@@ -85,6 +86,7 @@ def synth_xilinx(
     memory_dir: Path | None = None,
     flatten: bool = True,
     nodsp: bool = False,
+    cancel: threading.Event | None = None,
 ) -> SynthResult:
     """Synthesise Verilog for a Xilinx family and count the primitives.
 
@@ -119,7 +121,12 @@ def synth_xilinx(
         (wd / "synth.ys").write_text(script + "\n")
         (workdir / f"{top}.ys").write_text(script + "\n")
         result = run_logged(
-            "yosys", [find(), "-q", "-s", "synth.ys"], wd, workdir / f"{top}_yosys.log", timeout_s=timeout_s
+            "yosys",
+            [find(), "-q", "-s", "synth.ys"],
+            wd,
+            workdir / f"{top}_yosys.log",
+            timeout_s=timeout_s,
+            cancel=cancel,
         )
         if result.timed_out:
             return SynthResult(
@@ -147,7 +154,6 @@ def synth_modules(
     """
     import hashlib
     import time
-    from concurrent.futures import ThreadPoolExecutor
 
     cache = ContentCache(cache_dir or cache_root("yosys"))
     mem_files = sorted(memory_dir.glob("*")) if memory_dir else []
@@ -160,7 +166,7 @@ def synth_modules(
             h.update(p.read_bytes())
         return h.hexdigest()[:20]
 
-    def one(job: tuple[str, Sequence[Path]]) -> tuple[str, SynthResult | None]:
+    def one(job: tuple[str, Sequence[Path]], cancel: threading.Event) -> tuple[str, SynthResult | None]:
         top, sources = job
         k = key(top, sources)
         hit = cache.lookup(k)
@@ -170,15 +176,14 @@ def synth_modules(
                 categorise_cells(cells), cells, 0.0, False, workdir / f"{top}_yosys.log", "cached", ["cached"]
             )
         left = deadline - time.monotonic()
-        if left <= 1:
+        if left <= 1 or cancel.is_set():
             return top, None
-        res = synth_xilinx(sources, top, family, workdir, left, memory_dir, nodsp=nodsp)
+        res = synth_xilinx(sources, top, family, workdir, left, memory_dir, nodsp=nodsp, cancel=cancel)
         if not res.timed_out:
             cache.get_or_make(k, lambda entry: (entry / "cells.json").write_text(json.dumps(res.cells)))
         return top, res
 
-    with ThreadPoolExecutor(max(1, workers)) as pool:
-        return dict(pool.map(one, jobs))
+    return dict(map_tools(one, jobs, workers))
 
 
 def parse_stat_json(text: str, top: str | None = None) -> dict[str, int]:

@@ -25,9 +25,9 @@ def test_twin_and_cost_linear_in_the_number_of_particles():
         "QGlobalAveragePooling1D",
         "QDense",
     }
-    # the weights grow linearly with N: only the context layer depends on it (D x N x D)
+    # linear in N: only the broadcast layer depends on N (one gain per particle position)
     params = [build_jet_linear(n, 5, 5, cfg, None).count_params() for n in (8, 16, 32)]
-    assert params[2] - params[1] == 2 * (params[1] - params[0]) == 2 * (8 * 8 * 8 + 8 * 8)
+    assert params[2] - params[1] == 2 * (params[1] - params[0]) == 2 * 8
     x = np.random.default_rng(0).normal(size=(4, 8, 5)).astype(np.float32)
     assert fm.predict(x, verbose=0).shape == qm.predict(x, verbose=0).shape == (4, 5)
 

@@ -73,6 +73,23 @@ def test_signal_exits_128_plus_signal_and_the_run_resumes(sandbox, tiny_run, sig
             np.testing.assert_array_equal(again[k], ref[k])
 
 
+def test_sigterm_during_yosys_stops_every_stage_at_once(sandbox, tiny_run):
+    """Yosys stages run on worker threads, whose waits no signal interrupts: SIGTERM must
+    still end the run within seconds, with no Yosys left (not after the stages finish)."""
+    copy_run(tiny_run.root, sandbox.run_dir, drop_from="synth", flow=FLOW)
+    proc = sandbox.start("run", sandbox.cfg, "--until", "synth")
+    sandbox.wait_for(
+        lambda: sum("yosys" in p for p in sandbox.tagged_processes()) >= 2, 300, "Yosys running", proc
+    )
+    t0 = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=30) == 143, proc.stderr.read()
+    assert time.monotonic() - t0 < 10
+    assert "interrupted (SIGTERM) during step 'synth'" in proc.stderr.read()
+    time.sleep(1.5)
+    assert not [p for p in sandbox.tagged_processes() if "yosys" in p]
+
+
 def test_kill9_during_the_verilator_build_leaves_no_process_and_resumes(sandbox, tiny_run):
     """The sandbox has its own (cold) cache, so the rtl step really builds with Verilator."""
     copy_run(tiny_run.root, sandbox.run_dir, drop_from="rtl", flow=FLOW)

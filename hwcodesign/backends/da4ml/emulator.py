@@ -31,13 +31,15 @@ import numpy as np
 
 from ...errors import ConfigError, MissingDependencyError
 from ...locks import exclusive
-from ...tools._process import run_logged
+from ...tools._process import map_tools, run_logged
 
-__all__ = ["Emulator", "c_source", "lane_bits"]
+__all__ = ["Emulator", "c_sources", "lane_bits"]
 
 _CFLAGS = ("-O3", "-march=native", "-fopenmp", "-fPIC", "-shared", "-fwrapv", "-std=c11")
 #: Operations per generated C function: small functions keep the compiler fast.
 _OPS_PER_FUNCTION = 400
+#: Functions per C file: the files compile in parallel.
+_FUNCTIONS_PER_FILE = 8
 #: Bytes of one block of lanes: 64 (one AVX-512 register: 16 int32 or 8 int64 samples).
 _BLOCK_BYTES = 64
 
@@ -203,8 +205,10 @@ def _expression(i: int, op, types: list[_Type], comb, bits: int) -> str:
     )
 
 
-def c_source(comb, bits: int | None = None) -> str:
-    """C code for ``comb`` (a da4ml ``CombLogic``): ``hwcd_emulate(x, Y, n, threads)``.
+def c_sources(comb, bits: int | None = None) -> dict[str, str]:
+    """C files for ``comb`` (a da4ml ``CombLogic``): ``main.c`` with
+    ``hwcd_emulate(x, Y, n, threads)`` and ``part<k>.c`` files with the operations, so a big
+    design compiles on all cores.
 
     Samples go through in blocks that fill a 512-bit register (16 lanes of 32 bits or 8 of 64,
     ``bits`` = ``lane_bits(comb)`` unless given): every operation is a loop over the block's
@@ -218,9 +222,21 @@ def c_source(comb, bits: int | None = None) -> str:
     n_in, n_out = (int(v) for v in comb.shape)
     outputs = [int(j) for j in comb.out_idxs]
     slot, needed, n_slots = _slots(ops, outputs)
-    lines = [
-        f"static const val_t T{k}[] = {{{','.join(str(int(v)) for v in np.asarray(tab.table).ravel())}}};"
-        for k, tab in enumerate(comb.lookup_tables or [])
+    header = [
+        "/* hwcodesign: bit-exact emulation of a da4ml design (generated; do not edit) */",
+        "#include <math.h>",
+        "#include <omp.h>",
+        "#include <stdint.h>",
+        "#include <stdlib.h>",
+        "#include <string.h>",
+        f"#define B {block}",
+        f"typedef int{bits}_t val_t;",
+        f"#define SHL(a, s) ((val_t)((uint{bits}_t)(a) << (s)))",
+        "#define WRAPS(a, s) (SHL((a), (s)) >> (s))",
+        *(
+            f"static const val_t T{k}[] = {{{','.join(str(int(v)) for v in np.asarray(t.table).ravel())}}};"
+            for k, t in enumerate(comb.lookup_tables or [])
+        ),
     ]
     body = []
     for i, op in enumerate(ops):
@@ -229,12 +245,16 @@ def c_source(comb, bits: int | None = None) -> str:
             e = re.sub(r"V\((\d+)\)", lambda m: f"v[{slot[int(m.group(1))]}][s]", e)
             e = re.sub(r"X\((\d+)\)", lambda m: f"x[s * {n_in} + {m.group(1)}]", e)
             body.append(f"  for (int s = 0; s < B; s++) v[{slot[i]}][s] = {e};")
-    funcs = []
-    for start in range(0, len(body), _OPS_PER_FUNCTION):
-        funcs.append(f"part{len(funcs)}")
-        lines.append(f"static void {funcs[-1]}(const double *restrict x, val_t (*restrict v)[B]) {{")
-        lines.extend(body[start : start + _OPS_PER_FUNCTION])
-        lines.append("}")
+    signature = "(const double *restrict x, val_t (*restrict v)[B])"
+    funcs = [f"hwcd_part{k}" for k in range(-(-len(body) // _OPS_PER_FUNCTION))]
+    files: dict[str, str] = {}
+    for u in range(0, len(funcs), _FUNCTIONS_PER_FILE):
+        text = list(header)
+        for k in range(u, min(u + _FUNCTIONS_PER_FILE, len(funcs))):
+            text.append(f"void {funcs[k]}{signature} {{")
+            text.extend(body[k * _OPS_PER_FUNCTION : (k + 1) * _OPS_PER_FUNCTION])
+            text.append("}")
+        files[f"part{u // _FUNCTIONS_PER_FILE}.c"] = "\n".join([*text, ""])
     outs = []
     for j, idx in enumerate(outputs):
         if idx < 0:
@@ -243,34 +263,24 @@ def c_source(comb, bits: int | None = None) -> str:
         scale = 2.0 ** (int(comb.out_shifts[j]) - types[idx].fractionals)
         sign = "-" if int(comb.out_negs[j]) else ""
         outs.append(f"      yo[s * {n_out} + {j}] = (double)({sign}v[{slot[idx]}][s]) * {scale!r};")
-    calls = "\n".join(f"    {f}(xb, v);" for f in funcs)
-    return "\n".join(
+    files["main.c"] = "\n".join(
         [
-            "/* hwcodesign: bit-exact emulation of a da4ml design (generated; do not edit) */",
-            "#include <math.h>",
-            "#include <omp.h>",
-            "#include <stdint.h>",
-            "#include <stdlib.h>",
-            "#include <string.h>",
-            f"#define B {block}",
-            f"typedef int{bits}_t val_t;",
-            f"#define SHL(a, s) ((val_t)((uint{bits}_t)(a) << (s)))",
-            "#define WRAPS(a, s) (SHL((a), (s)) >> (s))",
-            *lines,
+            *header,
+            *(f"void {f}{signature};" for f in funcs),
             "void hwcd_emulate(const double *x, double *Y, long n, int threads) {",
             "  if (threads > 0) omp_set_num_threads(threads);",
             "  #pragma omp parallel",
             "  {",
             f"  val_t (*v)[B] = aligned_alloc(64, sizeof(val_t) * B * {n_slots});",
             f"  double xpad[B * {n_in}], ypad[B * {n_out}];",
-            "  #pragma omp for schedule(static)",
+            "  #pragma omp for schedule(dynamic, 8)",  # a busy core does not hold the others up
             "  for (long i0 = 0; i0 < n; i0 += B) {",
             "    long m = n - i0 < B ? n - i0 : B;",
             f"    const double *xb = x + i0 * {n_in};",
             "    if (m < B) {",
             f"      memset(xpad, 0, sizeof xpad); memcpy(xpad, xb, sizeof(double) * m * {n_in}); xb = xpad;",
             "    }",
-            calls,
+            *(f"    {f}(xb, v);" for f in funcs),
             f"    double *yo = m == B ? Y + i0 * {n_out} : ypad;",
             "    for (int s = 0; s < B; s++) {",
             *outs,
@@ -283,6 +293,7 @@ def c_source(comb, bits: int | None = None) -> str:
             "",
         ]
     )
+    return files
 
 
 def _compiler() -> str:
@@ -290,6 +301,23 @@ def _compiler() -> str:
     if cc is None:
         raise MissingDependencyError("gcc", "the emulator", "sudo apt install gcc (part of `make install`)")
     return cc
+
+
+def _build(cc: str, sources: dict[str, str], folder: Path, lib: Path) -> None:
+    """Compile every C file on all cores, then link them into ``lib`` (renamed into place)."""
+    for name, text in sources.items():
+        (folder / name).write_text(text)
+
+    def compile_one(name: str, cancel) -> None:
+        obj = name.removesuffix(".c") + ".o"
+        log = folder / f"build_{obj}.log"
+        run_logged("gcc", [cc, *_CFLAGS, "-c", "-o", obj, name], folder, log, cancel=cancel)
+
+    map_tools(compile_one, sorted(sources, key=lambda n: -len(sources[n])), os.cpu_count() or 1)
+    tmp = folder / f"libhwcd_emu.{os.getpid()}.so"
+    objs = [n.removesuffix(".c") + ".o" for n in sorted(sources)]
+    run_logged("gcc", [cc, *_CFLAGS, "-o", tmp.name, *objs, "-lm"], folder, folder / "build_link.log")
+    tmp.replace(lib)
 
 
 def _machine_key(cc: str) -> str:
@@ -317,19 +345,19 @@ class Emulator:
         self.n_in, self.n_out = (int(v) for v in comb.shape)
         t0 = time.perf_counter()
         self.bits = bits or lane_bits(comb)
-        source = c_source(comb, self.bits)
+        sources = c_sources(comb, self.bits)
         cc = _compiler()
-        key = hashlib.sha256(f"{_machine_key(cc)}\n{source}".encode()).hexdigest()[:24]
+        h = hashlib.sha256(_machine_key(cc).encode())
+        for name in sorted(sources):
+            h.update(f"\n{name}\n{sources[name]}".encode())
+        key = h.hexdigest()[:24]
         entry = Path(cache_dir) / key
         lib = entry / "libhwcd_emu.so"
         entry.mkdir(parents=True, exist_ok=True)
         with exclusive(entry / ".lock", f"emulator build {key}", wait=True):
             self.cached = lib.is_file()
             if not self.cached:
-                (entry / "emu.c").write_text(source)
-                tmp = entry / f"libhwcd_emu.{os.getpid()}.so"
-                run_logged("gcc", [cc, *_CFLAGS, "-o", tmp.name, "emu.c", "-lm"], entry, entry / "build.log")
-                tmp.replace(lib)
+                _build(cc, sources, entry, lib)
                 (entry / "info.json").write_text(json.dumps({"ops": len(comb.ops), "cflags": _CFLAGS}))
         self._lib = ctypes.CDLL(str(lib))
         self._fn = self._lib.hwcd_emulate
