@@ -23,7 +23,7 @@ physics:
 	@bash scripts/bootstrap.sh physics
 
 demo: physics
-	@echo "running the jet tagger (about 13 min on 2 cores the first time; cached afterwards)"
+	@echo "running the jet tagger (about 11 min on 2 cores the first time; cached afterwards)"
 	@bash -c 'time $(HWCD) run configs/jet_tagger.yaml --yes' 
 	$(HWCD) show runs/jet_tagger
 
