@@ -103,7 +103,7 @@ def main() -> None:
     row("Keras / HGQ2 predict (batch 4096)", len(y), dt, y, "-")
 
     # 3. da4ml interpreter
-    comb = CombLogic.load(str(locate(run, "rtl_project") / "model" / "comb.json"))
+    comb = CombLogic.load(str(load_rtl_project(run).comb_path))
     y, dt = timed(lambda x: comb.predict(x.reshape(len(x), -1)), x_slow)
     row("da4ml DAIS interpreter (CombLogic.predict)", len(y), dt, y, "-")
 

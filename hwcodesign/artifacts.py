@@ -191,7 +191,7 @@ def load_emulator(run: Run):
     built once per design and machine in the ``emulator`` cache."""
     from .backends.da4ml.emulator import Emulator
 
-    return Emulator.from_comb(locate(run, RTL_PROJECT) / "model" / "comb.json", run.cache_dir("emulator"))
+    return Emulator.from_comb(load_rtl_project(run).comb_path, run.cache_dir("emulator"))
 
 
 def load_emulation(run: Run) -> Emulation:

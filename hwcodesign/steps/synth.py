@@ -25,11 +25,14 @@ from ..tools import vivado, yosys
 
 __all__ = ["step_synth"]
 
+_STAGES_TITLE = "Pipeline stages (da4ml estimate, Yosys per stage)"
+
 
 def step_synth(run: Run, out: Path) -> StepResult:
     cfg = run.config.target
     project = load_rtl_project(run)
-    tables, notes, tools, metrics, rows = {}, [], {}, {}, []
+    tables, notes, tools, metrics = {}, [], {}, {}
+    stage_tables: list[Table] = []  # one per Yosys mapping
 
     est = da4ml_estimate(project)
     tables["da4ml"] = vendor.resource_table(est, "estimate", "da4ml cost model (LUT = adder bits)", cfg.part)
@@ -58,7 +61,8 @@ def step_synth(run: Run, out: Path) -> StepResult:
             suffix = "_nodsp" if nodsp else ""
             src = f"yosys {yosys.version()} synth_xilinx -family {family}" + (" -nodsp" if nodsp else "")
             what = f"{products:,} signal x signal products as " + ("LUT logic" if nodsp else "DSP48")
-            rows = rows or ys.rows
+            title = "Pipeline stages (Yosys -nodsp, per stage)" if nodsp else _STAGES_TITLE
+            stage_tables.append(Table(title=title, rows=ys.rows))
             if ys.complete:
                 tables[src] = vendor.resource_table(ys.counts, "estimate", f"{ys.note()}; {what}", cfg.part)
                 for k in ("LUT", "FF", "DSP", "BRAM_18K", "CARRY"):
@@ -94,7 +98,7 @@ def step_synth(run: Run, out: Path) -> StepResult:
     )
     report = ReportPart(
         resources=tables,
-        tables=[Table(title="Pipeline stages (da4ml estimate, Yosys per stage)", rows=rows)] if rows else [],
+        tables=[t for t in stage_tables if t.rows],
         notes=notes,
     )
     return StepResult(metrics=metrics, report=report, tools=tools)

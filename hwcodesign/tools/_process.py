@@ -81,7 +81,7 @@ def run_logged(
             start_new_session=True,
         )
         try:
-            rc = _wait(proc, timeout_s, cancel)
+            rc = _wait(proc, timeout_s, cancel, tool)
             timed_out = False
         except subprocess.TimeoutExpired:
             _kill_group(proc)
@@ -99,13 +99,13 @@ class ToolCancelled(Exception):
     """A tool stopped because the caller gave up (another thread's exception, Ctrl-C)."""
 
 
-def _wait(proc: subprocess.Popen, timeout_s: float | None, cancel: threading.Event | None) -> int:
+def _wait(proc: subprocess.Popen, timeout_s: float | None, cancel: threading.Event | None, tool: str) -> int:
     if cancel is None:
         return proc.wait(timeout=timeout_s)
     deadline = None if timeout_s is None else time.monotonic() + timeout_s
     while True:
         if cancel.is_set():
-            raise ToolCancelled(" ".join(str(a) for a in proc.args[3:4]))
+            raise ToolCancelled(tool)
         step = 0.25 if deadline is None else max(0.0, min(0.25, deadline - time.monotonic()))
         try:
             return proc.wait(timeout=step)

@@ -136,6 +136,13 @@ def _slots(ops, outputs: list[int]) -> tuple[list[int], list[bool], int]:
     return slot, needed, max(1, count)
 
 
+def _add_shifts(op, ta: _Type, tb: _Type, t: _Type) -> tuple[int, int]:
+    """(left shift of the second operand relative to the first, right shift of the sum) of an
+    add/subtract, both in the operands' and result's fixed-point scales."""
+    low, _ = _split(op.data)
+    return low + ta.fractionals - tb.fractionals, max(ta.fractionals, tb.fractionals - low) - t.fractionals
+
+
 def _exact_bits(i: int, op, types: list[_Type]) -> int:
     """Bits operation ``i`` needs to compute exactly before its wrap: its result width, and
     for an add whose sum is shifted right afterwards, the width of that sum; constants count
@@ -143,9 +150,7 @@ def _exact_bits(i: int, op, types: list[_Type]) -> int:
     t, code = types[i], int(op.opcode)
     need = t.width + 1
     if code in (0, 1):
-        ta, tb = types[int(op.id0)], types[int(op.id1)]
-        low, _ = _split(op.data)
-        g = max(ta.fractionals, tb.fractionals - low) - t.fractionals
+        _, g = _add_shifts(op, types[int(op.id0)], types[int(op.id1)], t)
         need = max(need, t.width + max(0, g) + 1)
     elif code in (4, 5):
         need = max(need, abs(int(op.data)).bit_length() + 1)
@@ -172,11 +177,9 @@ def _expression(i: int, op, types: list[_Type], comb, bits: int) -> str:
         scale = 2.0 ** (int(comb.inp_shifts[a]) + t.fractionals)
         return _wrap(f"(val_t)(int64_t)floor(X({a}) * {scale!r})", t, bits)
     if code in (0, 1):
-        low, _ = _split(op.data)
-        shift = low + ta.fractionals - tb.fractionals
+        shift, g = _add_shifts(op, ta, tb, t)
         v2 = f"-V({b})" if code == 1 else f"V({b})"
         e = f"V({a}) + {_shl(v2, shift)}" if shift > 0 else f"{_shl(f'V({a})', -shift)} + {v2}"
-        g = max(ta.fractionals, tb.fractionals - low) - t.fractionals
         return f"({e}) >> {g}" if g > 0 else e
     if code in (2, -2, 3, -3):  # ReLU / quantize of +x or -x: truncate, wrap
         src = f"V({a})" if code > 0 else f"(-V({a}))"

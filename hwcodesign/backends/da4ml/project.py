@@ -39,6 +39,11 @@ class RtlProject:
     part: str
 
     @property
+    def comb_path(self) -> Path:
+        """da4ml's operation list of the design (``CombLogic``), read by the emulator."""
+        return self.folder / "model" / "comb.json"
+
+    @property
     def src(self) -> Path:
         return self.folder / "src"
 

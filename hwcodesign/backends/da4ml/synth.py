@@ -41,7 +41,7 @@ def count_products(project: RtlProject) -> int:
     activation x activation); products with constants are already adders."""
     from da4ml.types import CombLogic
 
-    comb = CombLogic.load(str(project.folder / "model" / "comb.json"))
+    comb = CombLogic.load(str(project.comb_path))
     return sum(1 for op in comb.ops if int(op.opcode) == 7)
 
 
