@@ -17,6 +17,7 @@ __all__ = [
     "UnsupportedLayerError",
     "ToolNotFoundError",
     "MissingDependencyError",
+    "KernelParameterError",
     "DataNotFoundError",
     "StepOrderError",
     "RunExistsError",
@@ -76,6 +77,15 @@ class MissingDependencyError(UserError):
     def __init__(self, package: str, needed_for: str, install: str) -> None:
         self.package = package
         super().__init__(f"{needed_for} needs the Python package '{package}'; install: {install}")
+
+
+class KernelParameterError(UserError):
+    """A hardware kernel (``hls/<kernel>``) cannot implement what it is asked to: a width too
+    narrow for its result, a row length it is not built for, a scale it cannot shift by."""
+
+    def __init__(self, kernel: str, parameter: str, problem: str) -> None:
+        self.kernel, self.parameter = kernel, parameter
+        super().__init__(f"kernel {kernel}: {parameter}: {problem}")
 
 
 class DataNotFoundError(UserError):
