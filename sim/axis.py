@@ -22,7 +22,18 @@ from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, RisingEdge
 from cocotbext.axi import AxiStreamBus, AxiStreamSink, AxiStreamSource
 
-__all__ = ["bench_dir", "settings", "stimulus", "write_outputs", "start", "source", "sink", "to_signed", "read_exactly", "Cycles"]
+__all__ = [
+    "bench_dir",
+    "settings",
+    "stimulus",
+    "write_outputs",
+    "start",
+    "source",
+    "sink",
+    "to_signed",
+    "read_exactly",
+    "Cycles",
+]
 
 
 def bench_dir() -> Path:
@@ -62,7 +73,10 @@ def _pauses(pct: int, seed: int):
 def source(dut, prefix: str, lanes: int, width: int, gap_pct: int = 0, seed: int = 1) -> AxiStreamSource:
     """An AXI-Stream source on ``<prefix>_*`` with random ``tvalid`` gaps."""
     src = AxiStreamSource(
-        AxiStreamBus.from_prefix(dut, prefix), dut.ap_clk, dut.ap_rst_n, reset_active_level=False,
+        AxiStreamBus.from_prefix(dut, prefix),
+        dut.ap_clk,
+        dut.ap_rst_n,
+        reset_active_level=False,
         byte_lanes=lanes,
     )
     assert src.byte_size == width, f"{prefix}: tdata is {src.width} bits, expected {lanes} x {width}"
@@ -74,7 +88,10 @@ def source(dut, prefix: str, lanes: int, width: int, gap_pct: int = 0, seed: int
 def sink(dut, prefix: str, lanes: int, width: int, stall_pct: int = 0, seed: int = 2) -> AxiStreamSink:
     """An AXI-Stream sink on ``<prefix>_*`` with random ``tready`` back-pressure."""
     snk = AxiStreamSink(
-        AxiStreamBus.from_prefix(dut, prefix), dut.ap_clk, dut.ap_rst_n, reset_active_level=False,
+        AxiStreamBus.from_prefix(dut, prefix),
+        dut.ap_clk,
+        dut.ap_rst_n,
+        reset_active_level=False,
         byte_lanes=lanes,
     )
     assert snk.byte_size == width, f"{prefix}: tdata is {snk.width} bits, expected {lanes} x {width}"

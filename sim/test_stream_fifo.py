@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from harness import Bench, kernel_sources, run_bench
-
 from hwcodesign.hls.stream_fifo.reference import stream_fifo
 
 
@@ -14,7 +13,10 @@ def test_fifo_passes_every_beat_in_order(tmp_path, rng, p, gap, stall):
     w = 9
     x = rng.integers(0, 1 << w, size=(200, p))
     bench = Bench(
-        "stream_fifo", kernel_sources("stream_fifo"), {"W": w, "P": p, "DEPTH": 4}, "tb_stream_fifo",
+        "stream_fifo",
+        kernel_sources("stream_fifo"),
+        {"W": w, "P": p, "DEPTH": 4},
+        "tb_stream_fifo",
         {"gap_pct": gap, "stall_pct": stall},
     )
     out = run_bench(bench, {"x": x}, tmp_path)

@@ -23,7 +23,9 @@ def frac_bits(kernel: str, parameter: str, scale: float | torch.Tensor) -> int:
     if hasattr(scale, "detach"):
         flat = scale.detach().reshape(-1)
         if flat.numel() != 1 and not bool((flat == flat[0]).all()):
-            raise KernelParameterError(kernel, parameter, "a per-channel scale; the kernel needs one scale per tensor")
+            raise KernelParameterError(
+                kernel, parameter, "a per-channel scale; the kernel needs one scale per tensor"
+            )
         scale = float(flat[0])
     s = float(scale)
     if not (s > 0 and math.isfinite(s)):
@@ -31,8 +33,10 @@ def frac_bits(kernel: str, parameter: str, scale: float | torch.Tensor) -> int:
     f = -math.log2(s)
     if abs(f - round(f)) > 1e-9:
         raise KernelParameterError(
-            kernel, parameter, f"scale {s:g} is not a power of two (the kernel shifts by it); "
-            "use power-of-two quantizers (quantization.scaling: po2)"
+            kernel,
+            parameter,
+            f"scale {s:g} is not a power of two (the kernel shifts by it); "
+            "use power-of-two quantizers (quantization.scaling: po2)",
         )
     return round(f)
 
@@ -47,8 +51,9 @@ def check_range(kernel: str, parameter: str, values, bits: int, signed: bool) ->
     vmin, vmax = int(values.min()), int(values.max())
     if vmin < lo or vmax > hi:
         raise KernelParameterError(
-            kernel, parameter, f"values {vmin}..{vmax} do not fit {bits} {'signed' if signed else 'unsigned'} "
-            f"bits ({lo}..{hi})"
+            kernel,
+            parameter,
+            f"values {vmin}..{vmax} do not fit {bits} {'signed' if signed else 'unsigned'} bits ({lo}..{hi})",
         )
 
 
