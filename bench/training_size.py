@@ -51,9 +51,9 @@ def subset(ds, size: int, seed: int = 0):
 
 def build(kind: str, cfg, n: int, f: int, c: int, seed: int):
     from hwcodesign.config import load_config
-    from hwcodesign.models.jet_linear import build_jet_linear
-    from hwcodesign.models.jet_transformer import build_jet_transformer
-    from hwcodesign.models.reference import build_float_reference
+    from hwcodesign.models.jet_linear.builder import build_jet_linear
+    from hwcodesign.models.jet_transformer.builder import build_jet_transformer
+    from hwcodesign.models.jets import build_float_reference
 
     if kind == "transformer":
         return build_jet_transformer(n, f, c, cfg.model, None, seed=seed)

@@ -5,7 +5,7 @@ run = hw.run("my.keras", data=(x, y), target=hw.Target(part="xcvu13p-flga2577-2-
 run.report
 """
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 # Bound after the submodules load: ``hwcodesign.run`` is the API function (the run-folder
 # module stays importable as ``from hwcodesign.run import Run``).

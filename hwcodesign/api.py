@@ -1,5 +1,5 @@
-"""The notebook face of hwcodesign (``import hwcodesign as hw``); the CLI is a thin layer
-over the same functions.
+"""The Python face of hwcodesign (``import hwcodesign as hw``); the CLI only parses arguments and
+calls these functions.
 
     target = hw.Target(part="xcvu13p-flga2577-2-e", clock_ns=5)
     run = hw.run("my.keras", data=(x, y), target=target, until="rtl")
@@ -7,11 +7,12 @@ over the same functions.
     run = hw.open("runs/my") # an existing run
     front = hw.sweep("configs/sweeps/jet_pareto.yaml")  # a design-space sweep (see dse/)
 
-``model`` may be a path (``.keras`` -> keras_file, ``.h5``/``.json`` -> keras2_file, ``.onnx`` ->
-onnx_file), a ``keras.Model``, a Brevitas ``torch.nn.Module`` (exported to QONNX), or a
-``model:`` section as a dict. ``data`` may be a path (``.npz``/``.h5``), arrays ``(x, y)`` or
-``x`` alone (unlabelled), a dict of fixed splits (``x_train``, ``y_train``, ``x_test``, ...), or
-a ``data:`` section as a dict. Objects are written once, content-addressed, under
+``model`` may be a path (its suffix picks the model family: ``.keras`` -> keras_file,
+``.h5``/``.json`` -> keras2_file, ``.onnx`` -> onnx_file, or a plugin family's suffix), an
+object a family adopts (a ``keras.Model``, a Brevitas ``torch.nn.Module`` exported to QONNX),
+or a ``model:`` section as a dict. ``data`` may be a path (``.npz``/``.h5``), arrays ``(x, y)``
+or ``x`` alone (unlabelled), a dict of fixed splits (``x_train``, ``y_train``, ``x_test``, ...),
+or a ``data:`` section as a dict. Objects are written once, content-addressed, under
 ``<runs_dir>/.inputs/`` so the run's config names real files and re-runs are cached.
 """
 
@@ -22,25 +23,36 @@ import re
 import shutil
 import tempfile
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .config import RunConfig, TargetConfig, config_from_dict, load_config
-from .errors import ConfigError
+from .errors import ConfigError, StepOrderError
+from .report.view import Report
 from .run import Run
 
-__all__ = ["Target", "run", "open", "make_config", "sweep", "emulate", "RunHandle", "Report", "SweepResult"]
+__all__ = [
+    "Target",
+    "run",
+    "open",
+    "make_config",
+    "rebuild_report",
+    "sweep",
+    "emulate",
+    "emulate_stream",
+    "check_emulator",
+    "EmulatorCheck",
+    "held_out_inputs",
+    "package_info",
+    "run_virtual_board",
+    "RunHandle",
+    "Report",
+    "SweepResult",
+]
 
 #: The hardware target of a run (part, clock, board, hls4ml/da4ml/finn settings).
 Target = TargetConfig
-
-_SUFFIX_KIND = {
-    ".keras": "keras_file",
-    ".h5": "keras2_file",
-    ".hdf5": "keras2_file",
-    ".json": "keras2_file",
-    ".onnx": "onnx_file",
-}
 
 
 def make_config(
@@ -53,15 +65,20 @@ def make_config(
     runs_dir: str | Path | None = None,
     overrides: Mapping[str, Any] | None = None,
 ) -> RunConfig:
-    """A validated run config from Python objects (the arguments of ``run``).
+    """A validated run config: a config (file, object or dict) and/or your model, data and target,
+    with dotted-key ``overrides`` (``{"train.epochs": 5}``). The one way configs are built, for
+    the CLI and for Python. A config file's relative paths (its own and those in ``overrides``)
+    are resolved against the file's folder.
 
     Raises:
         ConfigError: an argument of an unknown kind, or an invalid resulting config.
     """
-    if isinstance(config, RunConfig):
+    overrides = dict(overrides or {})
+    if isinstance(config, str | Path):
+        raw = load_config(config, overrides).model_dump(mode="json")
+        overrides = {}
+    elif isinstance(config, RunConfig):
         raw = config.model_dump(mode="json")
-    elif isinstance(config, str | Path):
-        raw = load_config(config).model_dump(mode="json")
     else:
         raw = dict(config or {})
     base = Path(runs_dir) if runs_dir is not None else Path(raw.get("runs_dir", "runs"))
@@ -69,6 +86,8 @@ def make_config(
     inputs = base.resolve() / ".inputs"
     if model is not None:
         raw["model"] = _model_section(model, inputs, data)
+        if config is not None:
+            raw.pop("flow", None)  # follows the new model's family
     if data is not None:
         raw["data"] = _data_section(data, inputs)
     if target is not None:
@@ -76,15 +95,19 @@ def make_config(
     if name is not None:
         raw["name"] = name
     raw.setdefault("name", _default_name(raw.get("model", {})))
-    if "flow" in raw and model is not None and config is not None:
-        raw.pop("flow")  # follows the new model's frontend
-    for dotted, value in (overrides or {}).items():
+    for dotted, value in overrides.items():
         *parents, leaf = dotted.split(".")
         node = raw
         for p in parents:
             node = node.setdefault(p, {})
+            if not isinstance(node, dict):
+                raise ConfigError(f"cannot set '{dotted}': '{p}' is not a section")
         node[leaf] = value
-    return config_from_dict(raw)
+    cfg = config_from_dict(raw)
+    from .flows import check_flow_fits
+
+    check_flow_fits(cfg)
+    return cfg
 
 
 def _default_name(model: Mapping) -> str:
@@ -107,59 +130,33 @@ def _store(inputs: Path, write: Callable[[Path], None], suffix: str, key: str | 
     return final
 
 
-def _model_key(model) -> str:
-    """Architecture + weights: saved model files embed save times, so their bytes differ."""
-    import json
-
-    import numpy as np
-
-    h = hashlib.sha256()
-    if hasattr(model, "get_weights"):
-        layers = [(type(layer).__name__, layer.get_config()) for layer in model.layers]
-        h.update(json.dumps(layers, sort_keys=True, default=str).encode())
-        for w in model.get_weights():
-            h.update(np.ascontiguousarray(w).tobytes())
-    else:
-        h.update(repr(model).encode())
-        for k, v in model.state_dict().items():
-            h.update(k.encode())
-            h.update(v.detach().cpu().numpy().tobytes())
-    return h.hexdigest()[:16]
-
-
 def _model_section(model: Any, inputs: Path, data: Any) -> dict:
+    """A ``model:`` section for a dict, a file (by suffix) or an object (a family that adopts it)."""
+    from .families import FAMILIES, family_of_file
+
     if isinstance(model, Mapping):
         return dict(model)
     if isinstance(model, str | Path):
         path = Path(model).resolve()
-        kind = _SUFFIX_KIND.get(path.suffix.lower())
-        if kind is None:
-            raise ConfigError(f"cannot tell the model format of {path.name}: use .keras, .h5, .json or .onnx")
-        return {"kind": kind, "path": str(path)}
-    kind = type(model).__module__.split(".")[0]
-    if kind in ("keras", "tensorflow"):
-        path = _store(inputs, lambda p: model.save(p), ".keras", _model_key(model))
-        return {"kind": "keras_file", "path": str(path)}
-    if kind in ("torch", "brevitas") or hasattr(model, "state_dict"):
-        return {
-            "kind": "onnx_file",
-            "path": str(_store(inputs, lambda p: _export_torch(model, data, p), ".onnx", _model_key(model))),
-        }
+        family = family_of_file(path.suffix)
+        if family is None:
+            suffixes = sorted({s for f in FAMILIES for s in f.file_suffixes})
+            raise ConfigError(f"cannot tell the model format of {path.name}: use {', '.join(suffixes)}")
+        return {"kind": family.kind, "path": str(path)}
+
+    def store(write: Callable[[Path], None], suffix: str, key: str | None = None) -> Path:
+        return _store(inputs, write, suffix, key)
+
+    for family in FAMILIES:
+        adopt = family.load("adopt")
+        section = adopt(model, store, data) if adopt is not None else None
+        if section is not None:
+            return section
+    takers = [f.kind for f in FAMILIES if f.adopt is not None]
     raise ConfigError(
-        f"model of type {type(model).__name__} is not understood: give a path, a keras.Model, a Brevitas "
-        f"nn.Module or a model section (dict)"
+        f"model of type {type(model).__name__} is not understood: give a path, a model section (dict) or "
+        f"an object of a family that adopts objects ({', '.join(takers)}: keras.Model, Brevitas nn.Module)"
     )
-
-
-def _export_torch(model, data, path: Path) -> None:
-    import numpy as np
-
-    from .frontends.brevitas import export_qonnx
-
-    x = data[0] if isinstance(data, tuple | list) else data
-    if not hasattr(x, "shape"):
-        raise ConfigError("a torch model needs the data as arrays (x, y) to trace its input shape")
-    export_qonnx(model, np.ascontiguousarray(x[:1], dtype=np.float32), path)
 
 
 def _data_section(data: Any, inputs: Path) -> dict:
@@ -201,11 +198,14 @@ def run(
     force: bool = False,
     overwrite: bool = False,
     progress: bool | Callable = True,
+    on_progress: Callable[[str, int, int], None] | None = None,
     **overrides: Any,
 ) -> RunHandle:
     """Run a flow on your model and data (see the module docstring for what each may be).
 
-    ``overrides`` set config keys, with ``__`` for dots: ``train__epochs=5``.
+    ``overrides`` set config keys, with ``__`` for dots: ``train__epochs=5``. ``progress``: print
+    a line per step (True), nothing (False), or a callable given each ``StepEvent``;
+    ``on_progress(what, done, total)`` hears the long loops inside steps.
 
     Raises:
         UserError: a bad argument, config or file, in one line; InternalError: a bug.
@@ -222,7 +222,15 @@ def run(
         overrides={k.replace("__", "."): v for k, v in overrides.items()},
     )
     on_event = progress if callable(progress) else (_print_event if progress else None)
-    result = run_flow(cfg, until=until, only=only, force=force, overwrite=overwrite, on_event=on_event)
+    result = run_flow(
+        cfg,
+        until=until,
+        only=only,
+        force=force,
+        overwrite=overwrite,
+        on_event=on_event,
+        on_progress=on_progress,
+    )
     return RunHandle(result)
 
 
@@ -236,8 +244,30 @@ def _print_event(e) -> None:
 
 
 def open(path: str | Path) -> RunHandle:  # noqa: A001 - hw.open reads like the builtin on purpose
-    """An existing run folder."""
-    return RunHandle(Run.open(path))
+    """An existing run folder. A folder made by hwcodesign 0.2 (no ``plan.json``) gets its plan
+    from its config's flow, so its finished steps are used as they are."""
+    r = Run.open(path)
+    if not r.has_plan():
+        from .flows import make_plan
+
+        r.write_plan(make_plan(r.config.flow))
+    return RunHandle(r)
+
+
+def rebuild_report(run: str | Path | RunHandle) -> Path:
+    """Re-build ``report.json`` and ``index.html`` of an existing run (in that folder, even if
+    copied); returns the HTML file."""
+    from .flows import run_flow
+
+    r = _run_of(run)
+    run_flow(r.config, only="report", force=True, root=r.root)
+    return r.locate("report").with_name("index.html")
+
+
+def _run_of(run: str | Path | RunHandle | Run) -> Run:
+    if isinstance(run, RunHandle):
+        return run.run
+    return run if isinstance(run, Run) else open(run).run
 
 
 class RunHandle:
@@ -250,25 +280,32 @@ class RunHandle:
 
     @property
     def report(self) -> Report:
-        """The report (``report/report.json``); raises if the report step has not run."""
+        """The report (``report/report.json``).
+
+        Raises:
+            StepOrderError: the report step has not run.
+        """
         import json
 
-        from .errors import StepOrderError
-
-        path = self.root / "report" / "report.json"
+        path = self.run.locate("report")
         if not path.is_file():
             raise StepOrderError(f"{path} does not exist: run the flow through its report step")
-        return Report(json.loads(path.read_text()), self.root)
+        try:
+            data = json.loads(path.read_text())
+            data["run"]["name"]
+        except (ValueError, KeyError, TypeError):
+            raise StepOrderError(
+                f"{path} is damaged; rebuild it with: hwcodesign report {self.root}"
+            ) from None
+        return Report(data, path.parent)
 
     @property
     def steps(self):
-        """One row per step record: status, seconds, message."""
+        """One row per step of the run's plan: status, seconds."""
         import pandas as pd
 
-        from .flows import get_flow
-
         rows = []
-        for step in get_flow(self.config.flow):
+        for step in self.run.plan.step_names:
             rec = self.run.record(step)
             rows.append(
                 {
@@ -278,6 +315,13 @@ class RunHandle:
                 }
             )
         return pd.DataFrame(rows).set_index("step")
+
+    def report_path(self) -> Path | None:
+        """``report/report.json`` when the run has one, else None."""
+        if "report" not in self.run.plan.artifacts:
+            return None
+        path = self.run.locate("report")
+        return path if path.is_file() else None
 
     def __repr__(self) -> str:
         return f"RunHandle({self.root}, flow={self.config.flow})"
@@ -289,68 +333,6 @@ class RunHandle:
             return f"<p>run <code>{self.root}</code></p>" + self.steps.to_html()
 
 
-class Report:
-    """``report.json`` with its sections as pandas DataFrames (each number with its source)."""
-
-    METRIC_SECTIONS = ("accuracy", "bit_exactness", "latency", "model", "deployment")
-
-    def __init__(self, data: dict, root: Path) -> None:
-        self.data = data
-        self.root = root
-
-    def section(self, name: str):
-        import pandas as pd
-
-        rows = {
-            k: {c: m.get(c) for c in ("value", "unit", "kind", "n", "source", "note")}
-            for k, m in self.data.get(name, {}).items()
-        }
-        return pd.DataFrame.from_dict(rows, orient="index")
-
-    def __getattr__(self, name: str):
-        if name in self.METRIC_SECTIONS:
-            return self.section(name)
-        raise AttributeError(name)
-
-    @property
-    def resources(self):
-        """Counts per resource (rows) and source (columns)."""
-        import pandas as pd
-
-        return pd.DataFrame({src: t["counts"] for src, t in self.data.get("resources", {}).items()})
-
-    @property
-    def tables(self) -> dict:
-        import pandas as pd
-
-        return {title: pd.DataFrame(rows) for title, rows in self.data.get("layers", {}).items()}
-
-    @property
-    def notes(self) -> list[str]:
-        return list(self.data.get("notes", []))
-
-    def html(self) -> str:
-        """The full HTML report (with plots)."""
-        return (self.root / "report" / "index.html").read_text()
-
-    def _repr_html_(self) -> str:
-        from html import escape
-
-        parts = [
-            f"<h3>{escape(self.data['run']['name'])} <small>({escape(self.data['run']['flow'])})</small></h3>"
-        ]
-        if self.notes:
-            parts.append("<ul>" + "".join(f"<li>{escape(n)}</li>" for n in self.notes) + "</ul>")
-        for name in ("accuracy", "bit_exactness", "latency", "deployment"):
-            df = self.section(name)
-            if len(df):
-                parts.append(f"<h4>{name}</h4>" + df[["value", "unit", "n", "source"]].to_html())
-        if self.data.get("resources"):
-            parts.append("<h4>resources</h4>" + self.resources.to_html())
-        parts.append(f"<p>full report: <code>{escape(str(self.root / 'report' / 'index.html'))}</code></p>")
-        return "\n".join(parts)
-
-
 def emulate(run: str | Path | RunHandle, x: Any, threads: int = 0) -> Any:
     """Outputs of the run's hardware (its da4ml design) for inputs ``x``, bit-exact with the
     RTL, from a compiled emulator (hundreds of thousands of samples per second; the first
@@ -359,8 +341,109 @@ def emulate(run: str | Path | RunHandle, x: Any, threads: int = 0) -> Any:
 
     from .artifacts import load_emulator
 
-    r = run.run if isinstance(run, RunHandle) else Run.open(run)
-    return load_emulator(r).predict(np.asarray(x), threads)
+    return load_emulator(_run_of(run)).predict(np.asarray(x), threads)
+
+
+def emulate_stream(
+    run: str | Path | RunHandle,
+    x: Any,
+    out: Path | None = None,
+    threads: int = 0,
+    chunk: int = 1 << 16,
+    on_progress: Callable[[int, int], None] | None = None,
+):
+    """Emulate ``x`` (any array, e.g. a memory-mapped ``.npy``) chunk by chunk; outputs go to a
+    new ``.npy`` file ``out`` (memory-mapped) or stay in memory. Returns (outputs, emulator, seconds).
+
+    Raises:
+        UserError: ``out`` exists.
+    """
+    import time
+
+    import numpy as np
+
+    from .artifacts import load_emulator
+    from .errors import UserError
+
+    if out is not None and Path(out).exists():
+        raise UserError(f"{out} exists; remove it or choose another --out")
+    emu = load_emulator(_run_of(run))
+    y = (
+        np.lib.format.open_memmap(out, mode="w+", dtype=np.float64, shape=(len(x), emu.n_out))
+        if out is not None
+        else np.empty((len(x), emu.n_out))
+    )
+    t0 = time.perf_counter()
+    for start, part in emu.stream(x, chunk=chunk, threads=threads):
+        y[start : start + len(part)] = part
+        if on_progress is not None:
+            on_progress(start + len(part), len(x))
+    if out is not None:
+        y.flush()
+    return y, emu, time.perf_counter() - t0
+
+
+@dataclass(frozen=True)
+class EmulatorCheck:
+    """The emulator against the Verilator outputs of the run's test set."""
+
+    n: int
+    identical: int
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return self.identical == self.n
+
+
+def check_emulator(run: str | Path | RunHandle, outputs, seconds: float = 0.0) -> EmulatorCheck:
+    """Compare emulator outputs of the whole test set with the rtl step's Verilator outputs."""
+    import numpy as np
+
+    from .artifacts import RTL_OUTPUTS, locate
+
+    r = _run_of(run)
+    with np.load(locate(r, RTL_OUTPUTS)) as f:
+        rtl = f["rtl"].reshape(len(outputs), -1)
+    same = np.all(np.asarray(outputs) == rtl, axis=1)
+    return EmulatorCheck(len(outputs), int(same.sum()), seconds)
+
+
+def held_out_inputs(run: str | Path | RunHandle):
+    """The run's test-set inputs (what the report's numbers were measured on)."""
+    from .artifacts import load_dataset
+
+    return load_dataset(_run_of(run)).x_test
+
+
+def package_info(run: str | Path | RunHandle) -> tuple[Path, dict]:
+    """The run's deployment package folder and its manifest.
+
+    Raises:
+        UserError: the run has no package yet.
+    """
+    import json
+
+    from .errors import UserError
+
+    r = _run_of(run)
+    try:
+        spec = r.locate("deploy")
+    except StepOrderError:
+        raise UserError(f"flow {r.config.flow} of {r.root} has no package step") from None
+    if not spec.is_file():
+        raise UserError(f"{spec.parent} has no package: run the flow through its package step first")
+    return spec.parent, json.loads((spec.parent / "manifest.json").read_text())
+
+
+def run_virtual_board(run: str | Path | RunHandle):
+    """Run the package's driver on the virtual board again; returns the step record."""
+    from .flows import run_flow
+
+    r = _run_of(run)
+    package_info(r)
+    run_flow(r.config, only="virtual_board", force=True, root=r.root)
+    return r.record("virtual_board")
 
 
 def sweep(spec: Any, *, progress: bool = True, **overrides: Any) -> SweepResult:

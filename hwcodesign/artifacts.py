@@ -1,9 +1,10 @@
 """Typed artifacts: what steps write and read, independent of which step produced them.
 
 Each artifact has a file (or folder) name; it lives in the folder of the step that writes
-it in the run's flow (``StepSpec.writes``). So ``predictions`` come from ``train`` in the
-Keras flow, from ``train_torch`` in the PyTorch flow and from ``import_qonnx`` when a QONNX
-file is brought in, and the steps that read them do not care which.
+it in the run's flow, as recorded in the run's plan (``plan.json``). So ``predictions`` come
+from ``train`` in the Keras flow, from ``train_torch`` in the PyTorch flow and from
+``import_qonnx`` when a QONNX file is brought in, and the steps that read them do not care
+which.
 
 Writers use ``<ARTIFACT>.filename`` inside their staging folder; readers use the loaders.
 """
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .errors import StepOrderError
+from .registry import Registry
 
 if TYPE_CHECKING:
     from .backends.da4ml.project import RtlProject
@@ -76,46 +78,44 @@ FINN_BUILD = Artifact("finn_build", "dataflow.onnx", "finn-plus dataflow graph (
 FINN_RTLSIM = Artifact("finn_rtlsim", "layers", "per-layer Verilator runs of finn-plus RTL layers")
 REPORT = Artifact("report", "report.json", "the report")
 
-ARTIFACTS: dict[str, Artifact] = {
-    a.name: a
-    for a in (
-        DATASET,
-        DATA_MANIFEST,
-        PREDICTIONS,
-        TRAIN_SUMMARY,
-        KERAS_MODEL,
-        TORCH_WEIGHTS,
-        QONNX_MODEL,
-        QONNX_OUTPUTS,
-        HLS_PROJECT,
-        HLS_EMULATION,
-        RTL_PROJECT,
-        RTL_OUTPUTS,
-        RTL_TIMING,
-        EMULATOR_OUTPUTS,
-        RESOURCES,
-        DEPLOY,
-        VIRTUAL_BOARD,
-        FINN_BUILD,
-        FINN_RTLSIM,
-        REPORT,
-    )
-}
+#: Every artifact kind; a plugin step that writes a new kind registers it here.
+ARTIFACTS: Registry[Artifact] = Registry("artifact", group="hwcodesign.artifacts")
+for _a in (
+    DATASET,
+    DATA_MANIFEST,
+    PREDICTIONS,
+    TRAIN_SUMMARY,
+    KERAS_MODEL,
+    TORCH_WEIGHTS,
+    QONNX_MODEL,
+    QONNX_OUTPUTS,
+    HLS_PROJECT,
+    HLS_EMULATION,
+    RTL_PROJECT,
+    RTL_OUTPUTS,
+    RTL_TIMING,
+    EMULATOR_OUTPUTS,
+    RESOURCES,
+    DEPLOY,
+    VIRTUAL_BOARD,
+    FINN_BUILD,
+    FINN_RTLSIM,
+    REPORT,
+):
+    ARTIFACTS.register(_a)
 
 
 def locate(run: Run, artifact: Artifact | str) -> Path:
-    """Path of an artifact in the run: the folder of the step of the run's flow that writes it.
+    """Path of an artifact in the run: in the folder of the step of the run's plan that writes it.
 
     Raises:
         StepOrderError: the flow has no such step, or it has not run.
     """
-    from .flows import producer
-
-    a = ARTIFACTS[artifact] if isinstance(artifact, str) else artifact
-    step = producer(run.config.flow, a.name)
-    path = run.path(step.folder) / a.filename
+    name = artifact if isinstance(artifact, str) else artifact.name
+    path = run.locate(name)
     if not path.exists():
-        raise StepOrderError(f"{path} does not exist: run step '{step.name}' first")
+        step = run.plan.producer(name).name
+        raise StepOrderError(f"{path} does not exist: run step '{step}' first")
     return path
 
 

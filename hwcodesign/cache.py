@@ -31,8 +31,9 @@ MANIFEST = ".manifest.json"
 def cache_dir(kind: str, root: Path | None = None) -> Path:
     """``<root>/<kind>``; root defaults to ``$XDG_CACHE_HOME/hwcodesign`` (``~/.cache/hwcodesign``)."""
     if root is None:
-        base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-        root = Path(base) / "hwcodesign"
+        from .environment import cache_home
+
+        root = cache_home() / "hwcodesign"
     return Path(root) / kind
 
 

@@ -1,9 +1,9 @@
-"""Command line: ``hwcodesign run|steps|report|show``. The only module that talks to the
-terminal (rich) and reads the environment."""
+"""Command line: ``hwcodesign run|steps|report|show|emulate|deploy|sweep``. A thin layer over
+the Python API (``api.py``): it parses arguments, calls the API and prints with rich (the only
+module that talks to the terminal)."""
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 from pathlib import Path
@@ -15,7 +15,6 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from .config import load_config
 from .errors import Interrupted, UserError
 
 app = typer.Typer(
@@ -65,81 +64,75 @@ def run(
     Either a config file, or the short form: --model my.keras --data my.npz --part ... --clock-ns 5
     """
     from .api import make_config
-    from .flows import RunExistsError, StepEvent, run_flow
 
-    overrides = _parse_set(set_)
     if config is None and model is None:
         raise UserError(
             "give a run config (hwcodesign run my.yaml) or a model "
             "(hwcodesign run --model my.keras --data my.npz)"
         )
-    target = {k: v for k, v in (("part", part), ("clock_ns", clock_ns)) if v is not None}
-    if config is not None and model is None and data is None:
-        cfg = load_config(config, {**overrides, **{f"target.{k}": v for k, v in target.items()}})
-        if name is not None or runs_dir is not None:
-            cfg = make_config(config=cfg, name=name, runs_dir=runs_dir)
-    else:
-        base = load_config(config) if config is not None else None
-        cfg = make_config(
-            model,
-            data,
-            None,
-            config=base,
-            name=name,
-            runs_dir=runs_dir if runs_dir is not None or base is not None else Path("runs"),
-            overrides={**overrides, **{f"target.{k}": v for k, v in target.items()}},
-        )
+    overrides = _parse_set(set_)
+    overrides |= {f"target.{k}": v for k, v in (("part", part), ("clock_ns", clock_ns)) if v is not None}
+    cfg = make_config(model, data, config=config, name=name, runs_dir=runs_dir, overrides=overrides)
     _console_logging()
-    current: list[str] = []  # the step running now, for the interrupt message
+    from .api import run as run_api
+    from .errors import RunExistsError
+
     with _progress(transient=True) as progress:
-        tasks: dict[str, int] = {}
-
-        def on_progress(what: str, done: int, total: int) -> None:
-            if what not in tasks:
-                tasks[what] = progress.add_task(what, total=total)
-            progress.update(tasks[what], completed=done, total=total)
-
-        def on_event(e: StepEvent) -> None:
-            if e.state == "start":
-                current[:] = [e.step]
-                console.print(f"[bold]▶ {e.step}[/]")
-            elif e.state == "cached":
-                console.print(f"[dim]✓ {e.step} (unchanged, cached)[/]")
-            elif e.state == "damaged":
-                console.print(f"[yellow]! {e.message}[/]")
-            elif e.state == "done" and e.record:
-                current.clear()
-                console.print(f"[green]✓ {e.step}[/] {e.record.seconds:.1f} s  {_brief(e.record)}")
-                if e.record.message:
-                    console.print(f"  [yellow]{e.record.message}[/]", highlight=False)
-            elif e.state == "failed" and not isinstance(e.error, KeyboardInterrupt | Interrupted):
-                console.print(f"[red]✗ {e.step} failed[/]")
+        printer = _StepPrinter(progress)
 
         def go(replace: bool):
-            return run_flow(
-                cfg,
+            return run_api(
+                config=cfg,
                 until=until,
                 only=only,
                 force=force,
                 overwrite=replace,
-                on_event=on_event,
-                on_progress=on_progress,
+                progress=printer.on_event,
+                on_progress=printer.on_progress,
             )
 
         try:
             try:
-                result = go(overwrite)
+                handle = go(overwrite)
             except RunExistsError as e:
                 progress.stop()
                 if not (yes or (sys.stdin.isatty() and typer.confirm(f"{e}\nReplace it?"))):
                     raise
-                result = go(True)
+                handle = go(True)
         except (KeyboardInterrupt, Interrupted) as e:
             progress.stop()
-            raise _interrupted(e, current[0] if current else None) from None
-    report = result.root / "report" / "report.json"
-    if report.is_file():
+            raise _interrupted(e, printer.current) from None
+    report = handle.report_path()
+    if report is not None:
         console.print(f"report: {report} and {report.with_name('index.html')}")
+
+
+class _StepPrinter:
+    """One line per step event, a bar per long loop inside a step."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress, self.tasks, self.current = progress, {}, None
+
+    def on_progress(self, what: str, done: int, total: int) -> None:
+        if what not in self.tasks:
+            self.tasks[what] = self.progress.add_task(what, total=total)
+        self.progress.update(self.tasks[what], completed=done, total=total)
+
+    def on_event(self, e) -> None:
+        if e.state == "start":
+            self.current = e.step
+            console.print(f"[bold]▶ {e.step}[/]")
+        elif e.state == "cached":
+            console.print(f"[dim]✓ {e.step} (unchanged, cached)[/]")
+        elif e.state == "damaged":
+            console.print(f"[yellow]! {e.message}[/]")
+        elif e.state == "done" and e.record:
+            self.current = None
+            console.print(f"[green]✓ {e.step}[/] {e.record.seconds:.1f} s  {_brief(e.record)}")
+            if e.record.message:
+                console.print(f"  [yellow]{e.record.message}[/]", highlight=False)
+        elif e.state == "failed" and not isinstance(e.error, KeyboardInterrupt | Interrupted):
+            console.print(f"[red]✗ {e.step} failed[/]")
 
 
 def _interrupted(e: BaseException, step: str | None) -> typer.Exit:
@@ -201,63 +194,40 @@ def _brief(record) -> str:
 
 @app.command()
 def steps() -> None:
-    """List the flows and their steps."""
-    from .flows import FLOWS
-    from .steps import get_step
+    """List the registered flows and their steps (plugins included)."""
+    from .flows import FLOWS, flow_steps
 
-    for flow, names in FLOWS.items():
-        table = Table(title=f"flow {flow}")
+    for flow in FLOWS:
+        table = Table(title=f"flow {flow.name}", caption=flow.description)
         table.add_column("step")
         table.add_column("writes")
         table.add_column("what it does")
-        for n in names:
-            s = get_step(n)
-            table.add_row(n, f"{s.folder}/", s.description)
+        for s in flow_steps(flow.name):
+            table.add_row(s.name, f"{s.folder}/", s.description)
         Console().print(table)
 
 
 @app.command()
 def report(run_dir: Annotated[Path, typer.Argument(help="A run folder (runs/<name>).")]) -> None:
     """Re-build report.json and index.html of an existing run (in that folder, even if copied)."""
-    from .flows import run_flow
-    from .run import Run
+    from .api import rebuild_report
 
-    r = Run.open(run_dir)
-    run_flow(r.config, only="report", force=True, root=r.root)
-    console.print(f"report: {run_dir / 'report' / 'index.html'}")
+    console.print(f"report: {rebuild_report(run_dir)}")
 
 
 @app.command()
 def show(run_dir: Annotated[Path, typer.Argument(help="A run folder (runs/<name>).")]) -> None:
     """Print the headline numbers of a run's report."""
-    from .run import Run
+    from .api import open as open_run
 
-    Run.open(run_dir)  # names the problem when it is not a run folder
-    path = run_dir / "report" / "report.json"
-    if not path.is_file():
-        raise UserError(f"{path} not found: the run has no report yet (hwcodesign report {run_dir})")
-    try:
-        rep = json.loads(path.read_text())
-        name = rep["run"]["name"]
-    except (ValueError, KeyError, TypeError):
-        raise UserError(f"{path} is damaged; rebuild it with: hwcodesign report {run_dir}") from None
-    table = Table(title=name)
-    table.add_column("section")
-    table.add_column("quantity")
-    table.add_column("value", justify="right")
-    table.add_column("source")
-    for section in ("accuracy", "bit_exactness", "model", "latency"):
-        for key, m in rep.get(section, {}).items():
-            if isinstance(m, dict) and "value" in m:
-                val = m["value"]
-                shown = (
-                    f"{100 * val:.3f}%"
-                    if m.get("unit") == "fraction" and val is not None
-                    else f"{val} {m.get('unit', '')}"
-                )
-                table.add_row(section, key, shown, m.get("source", ""))
+    rep = open_run(run_dir).report
+    table = Table(title=rep.data["run"]["name"])
+    for col, justify in (("section", "left"), ("quantity", "left"), ("value", "right"), ("source", "left")):
+        table.add_column(col, justify=justify)
+    for row in rep.headline():
+        table.add_row(*row)
     Console().print(table)
-    for note in rep.get("notes", []):
+    for note in rep.notes:
         console.print(f"[yellow]note:[/] {note}")
 
 
@@ -295,44 +265,25 @@ def emulate(
 ) -> None:
     """Bit-exact emulation of the run's da4ml design, fast (compiled C, SIMD, all cores).
     Without --data: the run's test set, checked against the Verilator outputs."""
-    import time
+    from .api import check_emulator, emulate_stream, held_out_inputs
 
-    import numpy as np
-
-    from .artifacts import RTL_OUTPUTS, load_dataset, load_emulator, locate
-    from .run import Run
-
-    run = Run.open(run_dir)
-    emu = load_emulator(run)
+    x = _emulator_inputs(data, key) if data else held_out_inputs(run_dir)
+    with _progress(transient=True) as progress:
+        task = progress.add_task("emulate", total=len(x))
+        y, emu, seconds = emulate_stream(
+            run_dir, x, out, threads, chunk, lambda done, total: progress.update(task, completed=done)
+        )
     how = "from the cache" if emu.cached else "compiled"
     console.print(
         f"emulator: {emu.n_in} -> {emu.n_out}, {len(emu.comb.ops)} operations, {how} in {emu.prepare_s:.1f} s"
     )
-    x = _emulator_inputs(data, key) if data else load_dataset(run).x_test
-    if out is not None and out.exists():
-        raise UserError(f"{out} exists; remove it or choose another --out")
-    y = (
-        np.lib.format.open_memmap(out, mode="w+", dtype=np.float64, shape=(len(x), emu.n_out))
-        if out
-        else np.empty((len(x), emu.n_out))
-    )
-    t0 = time.perf_counter()
-    with _progress(transient=True) as progress:
-        task = progress.add_task("emulate", total=len(x))
-        for start, part in emu.stream(x, chunk=chunk, threads=threads):
-            y[start : start + len(part)] = part
-            progress.update(task, completed=start + len(part))
-    dt = time.perf_counter() - t0
-    console.print(f"{len(x):,} samples in {dt:.2f} s: {len(x) / max(dt, 1e-9):,.0f} samples/s")
+    console.print(f"{len(x):,} samples in {seconds:.2f} s: {len(x) / max(seconds, 1e-9):,.0f} samples/s")
     if out is not None:
-        y.flush()
         console.print(f"outputs: {out}")
     if data is None:
-        with np.load(locate(run, RTL_OUTPUTS)) as f:
-            rtl = f["rtl"].reshape(len(x), -1)
-        same = np.all(y == rtl, axis=1)
-        console.print(f"bit-exact with Verilator on the test set: {int(same.sum())}/{len(x)}")
-        if not same.all():
+        check = check_emulator(run_dir, y, seconds)
+        console.print(f"bit-exact with Verilator on the test set: {check.identical}/{check.n}")
+        if not check.ok:
             raise typer.Exit(1)
 
 
@@ -344,22 +295,16 @@ def deploy(
     ] = False,
 ) -> None:
     """Show a run's deployment package; with --virtual, run its driver against the virtual board."""
-    from .flows import run_flow
-    from .run import Run
+    from .api import package_info, run_virtual_board
 
-    r = Run.open(run_dir)
-    deploy_dir = r.root / "deploy"
-    if not (deploy_dir / "accelerator.json").is_file():
-        raise UserError(f"{deploy_dir} has no package: run the flow through its package step first")
-    manifest = json.loads((deploy_dir / "manifest.json").read_text())
+    folder, manifest = package_info(run_dir)
     console.print(
         f"package for {manifest['board']} ({manifest['part']}, {manifest['clock_mhz']:g} MHz): "
-        f"{len(manifest['files'])} files in {deploy_dir}"
+        f"{len(manifest['files'])} files in {folder}"
     )
     if not virtual:
         return
-    run_flow(r.config, only="virtual_board", force=True, root=r.root)
-    rec = r.record("virtual_board")
+    rec = run_virtual_board(run_dir)
     table = Table(title="virtual board (simulated; DMA model in the report)")
     table.add_column("quantity")
     table.add_column("value", justify="right")

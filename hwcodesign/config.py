@@ -2,8 +2,9 @@
 
 Everything is a frozen pydantic model with ``extra="forbid"``, so a typo in a YAML key
 is an error that names the key. Paths are resolved against the config file's folder.
-The ``model:`` section is one of the registered frontends' configs (``frontends/``),
-chosen by ``model.kind``; the flow follows from the frontend unless given.
+The ``model:`` section is the config class of its ``kind``'s model family
+(``hwcodesign.families.FAMILIES``, looked up when the config is read, so families registered
+by plugins work too); the flow follows from the family unless given.
 """
 
 from __future__ import annotations
@@ -14,11 +15,20 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, Discriminator, Field, Tag, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    Discriminator,
+    Field,
+    SerializeAsAny,
+    Tag,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from .config_base import Section
 from .errors import ConfigError
-from .frontends import get_frontend, known_frontends, model_union
+from .families import FAMILIES
 
 __all__ = [
     "JetDataConfig",
@@ -28,13 +38,14 @@ __all__ = [
     "HGQQuantConfig",
     "BrevitasQuantConfig",
     "FinnConfig",
-    "KerasTrainConfig",
+    "TrainConfig",
     "TargetConfig",
     "RtlConfig",
     "SynthConfig",
     "RunConfig",
     "load_config",
     "config_from_dict",
+    "model_section",
 ]
 
 _Section = Section
@@ -181,8 +192,9 @@ QuantConfig = Annotated[
 ]
 
 
-class KerasTrainConfig(_Section):
-    """Training loop settings (float twin and QAT model use the same ones)."""
+class TrainConfig(_Section):
+    """Training loop settings of both trainers (Keras/HGQ2 and PyTorch/Brevitas); the float twin
+    and the quantized model use the same ones."""
 
     epochs: int = Field(60, ge=1, description="Maximum epochs.")
     batch_size: int = Field(256, ge=1, description="Mini-batch size.")
@@ -294,10 +306,10 @@ class TargetConfig(_Section):
     def _part_of_the_board(cls, raw: Any) -> Any:
         if not isinstance(raw, dict) or not raw.get("board"):
             return raw
-        from .boards import get_board
+        from .boards import BOARDS
 
         try:
-            board = get_board(raw["board"])
+            board = BOARDS.get(raw["board"])
         except ConfigError as e:
             raise ValueError(str(e)) from None
         raw = {"part": board.part, "clock_ns": round(board.clock_ns(), 6), **raw}
@@ -325,10 +337,10 @@ DataConfig = Annotated[
     | Annotated[FileDataConfig, Tag("file")],
     _tag("dataset", "jets"),
 ]
-ModelConfig = model_union()
+#: ``model.kind`` when a config does not say.
+DEFAULT_KIND = "jet_transformer"
 
 _UNION_TAGS = {
-    *(spec.tag for spec in known_frontends()),
     "jets",
     "fashion_mnist",
     "digits",
@@ -347,46 +359,44 @@ class RunConfig(_Section):
         description="Run name: the folder under runs_dir (letters, digits, _ . -; not starting "
         "with '.', so it cannot leave runs_dir).",
     )
-    flow: Literal["keras_hls4ml", "torch_finn", "qonnx_finn"] = Field(
-        None, description="Which flow to run (default: the one of model.kind's frontend)."
+    flow: str = Field(
+        None,
+        description="Which flow to run (default: the one of model.kind's family); `hwcodesign steps` "
+        "lists the registered flows.",
     )
     runs_dir: Path = Field(Path("runs"), description="Parent folder of run folders.")
     cache_dir: Path | None = Field(
         None, description="Root of the content caches (default: $XDG_CACHE_HOME/hwcodesign)."
     )
     data: DataConfig = Field(default_factory=JetDataConfig, description="Dataset.")
-    model: ModelConfig = Field(
-        default_factory=lambda: get_frontend("jet_transformer").config_class()(),
-        description="Model: a frontend's section, chosen by kind.",
+    model: SerializeAsAny[Section] = Field(
+        default_factory=lambda: FAMILIES.get(DEFAULT_KIND).config_class()(),
+        description="Model: the section of a model family, chosen by kind (default jet_transformer).",
     )
     quantization: QuantConfig = Field(default_factory=HGQQuantConfig, description="QAT.")
-    train: KerasTrainConfig = Field(default_factory=KerasTrainConfig, description="Training.")
+    train: TrainConfig = Field(default_factory=TrainConfig, description="Training.")
     target: TargetConfig = Field(default_factory=TargetConfig, description="Hardware target.")
+
+    @field_validator("model", mode="before")
+    @classmethod
+    def _model_of_its_kind(cls, v: Any) -> Any:
+        return v if isinstance(v, Section) else model_section(v)
 
     @model_validator(mode="before")
     @classmethod
-    def _flow_of_the_frontend(cls, raw: Any) -> Any:
+    def _flow_of_the_family(cls, raw: Any) -> Any:
         if isinstance(raw, dict) and raw.get("flow") is None:
             model = raw.get("model") or {}
-            kind = (
-                model.get("kind", "jet_transformer")
-                if isinstance(model, dict)
-                else getattr(model, "kind", "")
-            )
+            kind = model.get("kind", DEFAULT_KIND) if isinstance(model, dict) else getattr(model, "kind", "")
             with contextlib.suppress(ConfigError):  # the model field reports an unknown kind
-                raw = {**raw, "flow": get_frontend(kind).flow}
+                raw = {**raw, "flow": FAMILIES.get(kind).flow}
         return raw
 
     @model_validator(mode="after")
-    def _parts_fit_the_flow(self) -> RunConfig:
-        spec = get_frontend(self.model.kind)
-        if self.flow != spec.flow:
-            raise ValueError(
-                f"model.kind {spec.tag} goes with flow {spec.flow}, not {self.flow} "
-                f"(leave flow out to get it)"
-            )
-        if spec.quantization is not None and self.quantization.framework != spec.quantization:
-            raise ValueError(f"model.kind {spec.tag} needs quantization.framework {spec.quantization}")
+    def _quantization_of_the_family(self) -> RunConfig:
+        family = FAMILIES.get(self.model.kind)
+        if family.quantization is not None and self.quantization.framework != family.quantization:
+            raise ValueError(f"model.kind {family.kind} needs quantization.framework {family.quantization}")
         return self
 
     @property
@@ -404,21 +414,52 @@ class RunConfig(_Section):
         return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False)
 
 
+def model_section(raw: Any) -> Section:
+    """The ``model:`` section validated by the config class of its ``kind``.
+
+    Raises:
+        ValueError: not a mapping, or an unknown kind (the message lists the known ones).
+        ValidationError: a bad key or value of that family's section.
+    """
+    if not isinstance(raw, dict):
+        raise ValueError("the model section must be a mapping with a kind")
+    try:
+        family = FAMILIES.get(raw.get("kind", DEFAULT_KIND))
+    except ConfigError as e:
+        raise ValueError(str(e).replace("unknown model family", "unknown model.kind")) from None
+    return family.config_class().model_validate(raw)
+
+
 def config_from_dict(raw: dict[str, Any], base_dir: Path | None = None) -> RunConfig:
     """Validate a config dictionary; relative paths are resolved against ``base_dir``.
 
     Raises:
         ConfigError: naming every bad key with its problem.
     """
-    try:
-        cfg = RunConfig.model_validate(raw)
-    except ValidationError as e:
-        problems = []
-        for err in e.errors():
-            key = ".".join(str(p) for p in err["loc"] if p not in _UNION_TAGS) or "<top>"
-            problems.append(f"{key}: {err['msg']}")
+    problems: list[str] = []
+    if isinstance(raw, dict) and isinstance(raw.get("model"), dict):
+        try:  # validated here first, so that its errors name model.<key>
+            raw = {**raw, "model": model_section(raw["model"])}
+        except ValidationError as e:
+            problems += _problems(e, "model.")
+        except ValueError as e:
+            problems.append(f"model: {e}")
+    if not problems:
+        try:
+            cfg = RunConfig.model_validate(raw)
+        except ValidationError as e:
+            problems += _problems(e)
+    if problems:
         raise ConfigError("invalid run config: " + "; ".join(problems)) from None
     return _resolve_paths(cfg, base_dir) if base_dir is not None else cfg
+
+
+def _problems(e: ValidationError, prefix: str = "") -> list[str]:
+    out = []
+    for err in e.errors():
+        key = ".".join(str(p) for p in err["loc"] if p not in _UNION_TAGS) or "<top>"
+        out.append(f"{prefix}{key}: {err['msg']}".replace(f"{prefix}<top>", prefix.rstrip(".") or "<top>"))
+    return out
 
 
 def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> RunConfig:

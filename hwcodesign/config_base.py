@@ -1,7 +1,7 @@
 """The base of every config section: frozen, unknown keys refused (a typo names its key).
 
 Kept apart from ``config.py`` so that frontend modules can define their own model sections
-(``frontends/<name>.py``) without importing the run config.
+(``models/<family>/config.py``) without importing the run config.
 """
 
 from __future__ import annotations

@@ -6,9 +6,9 @@ one function, applied by the import helper that needs it.
 
 from __future__ import annotations
 
-import os
 from types import ModuleType
 
+from .environment import quiet_tensorflow
 from .errors import MissingDependencyError
 
 __all__ = ["import_keras", "import_hls4ml", "import_torch", "versions"]
@@ -19,9 +19,7 @@ _INSTALL = "make install  (creates .venv with the pinned versions)"
 def import_keras() -> ModuleType:
     """Import Keras 3 (TensorFlow back end) with TensorFlow's start-up chatter silenced, and
     register HGQ2's layers."""
-    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+    quiet_tensorflow()
     try:
         import hgq  # noqa: F401  (registers the Q-layers for model loading)
         import keras

@@ -26,6 +26,7 @@ from .cache import file_digest
 from .config import RunConfig, config_from_dict
 from .errors import ConfigError, RunExistsError, StepOrderError, UserError
 from .locks import exclusive
+from .plan import PLAN_FILE, PLAN_FORMAT, Plan
 from .records import StepRecord
 
 __all__ = [
@@ -51,6 +52,7 @@ class Run:
         self.root = Path(root) if root is not None else config.run_dir
         #: Set by the caller (CLI, notebook) to show progress of long loops: (what, done, total).
         self.on_progress: Callable[[str, int, int], None] | None = None
+        self._plan: Plan | None = None
 
     def progress(self, what: str, done: int, total: int) -> None:
         """Report progress of a long loop inside a step (no-op without a listener)."""
@@ -84,6 +86,51 @@ class Run:
                 f"{cfg_file} is damaged ({first}); re-create the run from its config"
             ) from None
         return cls(config, root=root)
+
+    # -- the plan: which steps this run has and where their outputs are -----------------
+    @property
+    def plan(self) -> Plan:
+        """The run's plan (``plan.json``, written by the runner before any step runs).
+
+        Raises:
+            StepOrderError: the folder has no plan (made by hwcodesign 0.2, or never run).
+            RunExistsError: the plan is damaged or of another format.
+        """
+        if self._plan is None:
+            p = self.root / PLAN_FILE
+            if not p.is_file():
+                raise StepOrderError(
+                    f"{self.root} has no {PLAN_FILE} (made by an older hwcodesign, or no step has run): "
+                    f"`hwcodesign run` on its config, `hwcodesign report {self.root}` or hw.open() record it"
+                )
+            try:
+                raw = json.loads(p.read_text())
+                fmt = raw.get("format") if isinstance(raw, dict) else None
+                if fmt != PLAN_FORMAT:
+                    raise RunExistsError(
+                        f"{p} has format {fmt}, this hwcodesign reads format {PLAN_FORMAT}: re-create "
+                        f"the run (--overwrite)"
+                    )
+                self._plan = Plan.model_validate(raw)
+            except (ValueError, OSError) as e:
+                first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+                raise RunExistsError(f"{p} is damaged ({first}); re-run the flow to write it again") from None
+        return self._plan
+
+    def has_plan(self) -> bool:
+        return (self.root / PLAN_FILE).is_file()
+
+    def write_plan(self, plan: Plan) -> None:
+        """Record the plan (atomically); the runner does this before the first step."""
+        atomic_write_text(self.root / PLAN_FILE, plan.model_dump_json(indent=2))
+        self._plan = plan
+
+    def locate(self, artifact: str) -> Path:
+        """Where an artifact of this run lives (whether or not it exists yet)."""
+        try:
+            return self.root / self.plan.artifacts[artifact]
+        except KeyError:
+            raise StepOrderError(f"flow {self.plan.flow} has no step that writes '{artifact}'") from None
 
     # -- location and ownership ------------------------------------------------------
     def check_location(self) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["execute_qonnx", "batch_size_of"]
+__all__ = ["execute_qonnx", "batch_size_of", "export_qonnx"]
 
 
 def batch_size_of(path: Path) -> int | None:
@@ -40,3 +40,21 @@ def execute_qonnx(
         if on_progress:
             on_progress(min(i + batch, len(x)), len(x))
     return np.concatenate(outs)
+
+
+def export_qonnx(model, example: np.ndarray, path: Path, opset: int = 19) -> None:
+    """Export with Brevitas (opset <= 19 for finn-plus), then qonnx's cleanup."""
+    from ..frameworks import import_torch
+
+    torch = import_torch()
+    from brevitas.export import export_qonnx as brevitas_export
+    from qonnx.core.modelwrapper import ModelWrapper
+    from qonnx.util.cleanup import cleanup_model
+
+    raw = path.with_name(path.stem + "_raw.onnx")
+    model.eval()
+    brevitas_export(model, torch.from_numpy(example), export_path=str(raw), opset_version=opset)
+    cleanup_model(ModelWrapper(str(raw))).save(str(path))
+    raw.unlink()
+    for extra in path.parent.glob(raw.name + "*"):  # torch's external-data sidecar, if any
+        extra.unlink()

@@ -11,7 +11,7 @@ from pathlib import Path
 from ..records import ResourceTable
 from ..targets import part_info, utilisation
 from ..tools import vivado
-from ..tools._process import run_logged
+from ..tools.process import run_logged
 
 __all__ = ["resource_table", "vivado_post_route", "vitis_csynth"]
 

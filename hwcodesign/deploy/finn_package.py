@@ -60,18 +60,32 @@ def package_finn(
 ) -> dict:
     """Write the package for the finn-plus build in ``finn_dir`` (inside a finn_session)."""
     from qonnx.core.modelwrapper import ModelWrapper
-    from qonnx.custom_op.registry import getCustomOp
-
-    from ..backends.finn.rtlsim import _sources, dataflow_inputs, run_graph
 
     reference = ModelWrapper(str(finn_dir / "dataflow.onnx"))
     parent = ModelWrapper(str(finn_dir / "parent.onnx"))
     model = _stitchable(ModelWrapper(str(finn_dir / "dataflow.onnx")), board.part, 1000.0 / clock_mhz)
+    _check_all_rtl(model)
     ip = out / "ip"
-    src_dir, mem_dir = ip / "src", ip / "src" / "memfiles"
-    mem_dir.mkdir(parents=True)
-    copied: dict[str, bytes] = {}
-    blocks, sim_sources = [], []
+    (ip / "src" / "memfiles").mkdir(parents=True)
+    blocks, sim_sources = _layer_blocks(model, ip / "src")
+    scale = _parent_scale(parent)
+    spec = _stream_spec(blocks, board, clock_mhz, scale)
+    w_in, w_out = spec["in"]["word_bits"], spec["out"]["word_bits"]
+    in_words, out_words = spec["in"]["fold"][0], spec["out"]["fold"][0]
+    shutil.copy(_RTL / "hwcd_axis_frames.v", ip / "hwcd_axis_frames.v")
+    shutil.copy(_RTL / "hwcd_rom_stream.v", ip / "hwcd_rom_stream.v")
+    (ip / "hwcd_finn_accel.v").write_text(_top(blocks, spec, w_in, w_out, in_words, out_words))
+    spec["sim_sources"] = [*sim_sources, "hwcd_axis_frames.v", "hwcd_rom_stream.v", "hwcd_finn_accel.v"]
+    _write_test_vectors(reference, parent, x_test[: min(n_vectors, len(x_test))], scale, out)
+    return spec
+
+
+def _check_all_rtl(model) -> None:
+    """Every layer of the stitched graph is an RTL layer.
+
+    Raises:
+        UnsupportedLayerError: naming the first other layer (and how many more there are).
+    """
     not_rtl = [(i, n) for i, n in enumerate(model.graph.node) if not n.op_type.endswith("_rtl")]
     if not_rtl:
         i, node = not_rtl[0]
@@ -85,10 +99,21 @@ def package_finn(
             "HLS layers need Vitis HLS to become RTL"
             + (f"; {len(not_rtl) - 1} more HLS layers: {others}" if others else ""),
         )
-    scale = _parent_scale(parent)
+
+
+def _layer_blocks(model, src_dir: Path) -> tuple[list[dict], list[str]]:
+    """Per layer: its top module, ports and weight ROM; the RTL files copied into ``src_dir``
+    (each once) and their package paths."""
+    from qonnx.custom_op.registry import getCustomOp
+
+    from ..backends.finn.rtlsim import layer_sources
+
+    mem_dir = src_dir / "memfiles"
+    copied: dict[str, bytes] = {}
+    blocks, sim_sources = [], []
     for node in model.graph.node:
         inst = getCustomOp(node)
-        sources = list(_sources(inst))
+        sources = list(layer_sources(inst))
         for p in sources:
             data = p.read_bytes()
             if p.name in copied and copied[p.name] != data:
@@ -106,6 +131,11 @@ def package_finn(
         if node.op_type.startswith(("MVAU", "VVAU")) and model.get_initializer(node.input[1]) is not None:
             weights = _weight_rom(model, node, inst, mem_dir)
         blocks.append({"name": node.name, "top": top, "ports": ports, "weights": weights, "inst": inst})
+    return blocks, sim_sources
+
+
+def _stream_spec(blocks: list[dict], board: Board, clock_mhz: float, scale: float) -> dict:
+    """The accelerator's interface: stream widths, folds, beats on the board's bus."""
     first, last = blocks[0]["inst"], blocks[-1]["inst"]
     bus = board.bus_bits or 32
     w_in, w_out = first.get_instream_width_padded(0), last.get_outstream_width_padded()
@@ -114,7 +144,7 @@ def package_finn(
     in_fold, out_fold = first.get_folded_input_shape(0), last.get_folded_output_shape()
     in_words, out_words = int(np.prod(in_fold[:-1])), int(np.prod(out_fold[:-1]))
     in_beats, out_beats = -(-in_words // (bus // w_in)), -(-out_words // (bus // w_out))
-    spec = {
+    return {
         "kind": "finn",
         "top": "hwcd_finn_accel",
         "board": board.name,
@@ -144,19 +174,17 @@ def package_finn(
         "latency_cycles": None,
         "verilator_args": ["+define+FINN_SIMULATION"],
     }
-    shutil.copy(_RTL / "hwcd_axis_frames.v", ip / "hwcd_axis_frames.v")
-    shutil.copy(_RTL / "hwcd_rom_stream.v", ip / "hwcd_rom_stream.v")
-    (ip / "hwcd_finn_accel.v").write_text(_top(blocks, spec, w_in, w_out, in_words, out_words))
-    spec["sim_sources"] = [*sim_sources, "hwcd_axis_frames.v", "hwcd_rom_stream.v", "hwcd_finn_accel.v"]
 
-    # test vectors: the accelerator's input (what enters the partition) and finn-plus' Python semantics
-    n = min(n_vectors, len(x_test))
-    frames = dataflow_inputs(parent, x_test[:n])
+
+def _write_test_vectors(reference, parent, x: np.ndarray, scale: float, out: Path) -> None:
+    """The accelerator's input (what enters the partition) and finn-plus' Python semantics of it."""
+    from ..backends.finn.rtlsim import dataflow_inputs, run_graph
+
+    frames = dataflow_inputs(parent, x)
     oname = reference.graph.output[0].name
     ref = np.stack([np.asarray(run_graph(reference, f)[oname]).reshape(-1) for f in frames]) * scale
     np.save(out / "test_inputs.npy", np.stack([np.asarray(f).reshape(-1) for f in frames]))
     np.save(out / "test_outputs.npy", ref)
-    return spec
 
 
 def _stitchable(model, part: str, clock_ns: float):

@@ -22,7 +22,14 @@ from pathlib import Path
 from ..backends.da4ml.project import TOP, RtlProject
 from ..boards import Board
 
-__all__ = ["package_da4ml", "write_manifest", "accelerator_spec", "zynq_tcl", "board_notebook", "DRIVER"]
+__all__ = [
+    "package_da4ml",
+    "write_manifest",
+    "write_shell_files",
+    "accelerator_spec",
+    "board_notebook",
+    "DRIVER",
+]
 
 _HERE = Path(__file__).resolve().parent
 WRAPPER = _HERE / "rtl" / "hwcd_axis_pipeline.v"
@@ -103,138 +110,6 @@ endmodule
 """
 
 
-def _sources_tcl() -> str:
-    return """set ip [file normalize [file join [file dirname [info script]] .. ip]]
-set rtl [concat [glob -nocomplain $ip/src/*.v $ip/src/*.sv $ip/src/static/*.v] [glob $ip/*.v]]
-set mem [glob -nocomplain $ip/src/memfiles/*]
-"""
-
-
-def zynq_tcl(spec: dict, board: Board) -> str:
-    """Vivado block design: PS + AXI DMA (simple mode) + the accelerator at the target clock."""
-    mhz, bus, jobs = spec["clock_mhz"], spec["bus_bits"], "[exec nproc]"
-    if board.shell == "zynq-ps7":
-        ps = (
-            "create_bd_cell -type ip -vlnv xilinx.com:ip:processing_system7 ps\n"
-            'apply_bd_automation -rule xilinx.com:bd_rule:processing_system7 -config {make_external "FIXED_IO, DDR" '
-            'apply_board_preset "1"} [get_bd_cells ps]\n'
-            f"set_property -dict [list CONFIG.PCW_FPGA0_PERIPHERAL_FREQMHZ {{{mhz}}} CONFIG.PCW_USE_S_AXI_HP0 {{1}}] [get_bd_cells ps]\n"
-        )
-        master, slave = "/ps/M_AXI_GP0", "/ps/S_AXI_HP0"
-    else:
-        ps = (
-            "create_bd_cell -type ip -vlnv xilinx.com:ip:zynq_ultra_ps_e ps\n"
-            'apply_bd_automation -rule xilinx.com:bd_rule:zynq_ultra_ps_e -config {apply_board_preset "1"} [get_bd_cells ps]\n'
-            f"set_property -dict [list CONFIG.PSU__FPGA_PL0_ENABLE {{1}} CONFIG.PSU__CRL_APB__PL0_REF_CTRL__FREQMHZ {{{mhz}}} "
-            "CONFIG.PSU__USE__S_AXI_GP2 {1} CONFIG.PSU__USE__M_AXI_GP0 {1}] [get_bd_cells ps]\n"
-        )
-        master, slave = "/ps/M_AXI_HPM0_FPD", "/ps/S_AXI_HP0_FPD"
-    board_part = (
-        f"if {{[lsearch [get_board_parts] {board.board_part}] >= 0}} {{ set_property board_part {board.board_part} [current_project] }}\n"
-        if board.board_part
-        else ""
-    )
-    return f"""# Vivado batch script written by hwcodesign (board {board.name}, part {board.part}, {mhz} MHz).
-# Run: vivado -mode batch -source build_bitstream.tcl   (or: make bitstream RUN=<run folder>)
-# Writes ../hwcd_accel.bit and ../hwcd_accel.hwh (PYNQ reads the clock from the .hwh).
-{_sources_tcl()}set out [file normalize [file join [file dirname [info script]] ..]]
-create_project -force hwcd_accel [file join $out vivado_prj] -part {board.part}
-{board_part}add_files -norecurse $rtl
-if {{[llength $mem]}} {{ add_files -norecurse $mem }}
-update_compile_order -fileset sources_1
-create_bd_design design_1
-{ps}create_bd_cell -type ip -vlnv xilinx.com:ip:axi_dma axi_dma_0
-set_property -dict [list CONFIG.c_include_sg {{0}} CONFIG.c_sg_length_width {{26}} \\
-  CONFIG.c_m_axis_mm2s_tdata_width {{{bus}}} CONFIG.c_s_axis_s2mm_tdata_width {{{bus}}} \\
-  CONFIG.c_mm2s_burst_size {{16}} CONFIG.c_s2mm_burst_size {{16}}] [get_bd_cells axi_dma_0]
-create_bd_cell -type module -reference {spec["top"]} accel
-connect_bd_intf_net [get_bd_intf_pins axi_dma_0/M_AXIS_MM2S] [get_bd_intf_pins accel/s_axis]
-connect_bd_intf_net [get_bd_intf_pins accel/m_axis] [get_bd_intf_pins axi_dma_0/S_AXIS_S2MM]
-apply_bd_automation -rule xilinx.com:bd_rule:axi4 -config {{Master "{master}" Clk "Auto"}} [get_bd_intf_pins axi_dma_0/S_AXI_LITE]
-apply_bd_automation -rule xilinx.com:bd_rule:axi4 -config {{Slave "{slave}" Clk "Auto"}} [get_bd_intf_pins axi_dma_0/M_AXI_MM2S]
-apply_bd_automation -rule xilinx.com:bd_rule:axi4 -config {{Slave "{slave}" Clk "Auto"}} [get_bd_intf_pins axi_dma_0/M_AXI_S2MM]
-apply_bd_automation -rule xilinx.com:bd_rule:clkrst -config {{Clk "/ps/pl_clk0 ({mhz} MHz)" }} [get_bd_pins accel/aclk]
-validate_bd_design
-save_bd_design
-make_wrapper -files [get_files design_1.bd] -top -import
-launch_runs impl_1 -to_step write_bitstream -jobs {jobs}
-wait_on_run impl_1
-file copy -force [glob [file join $out vivado_prj hwcd_accel.runs impl_1 *.bit]] [file join $out hwcd_accel.bit]
-file copy -force [glob [file join $out vivado_prj hwcd_accel.gen sources_1 bd design_1 hw_handoff design_1.hwh]] [file join $out hwcd_accel.hwh]
-"""
-
-
-def _ip_tcl(board: Board) -> str:
-    return f"""# Package the accelerator as a Vivado IP (bare part {board.part}: the deliverable for trigger
-# firmware is an IP core, not a board shell). Run: vivado -mode batch -source package_ip.tcl
-{_sources_tcl()}set out [file normalize [file join [file dirname [info script]] .. ip_repo]]
-create_project -force hwcd_ip [file join $out prj] -part {board.part}
-add_files -norecurse $rtl
-if {{[llength $mem]}} {{ add_files -norecurse $mem }}
-set_property top hwcd_accel [current_fileset]
-update_compile_order -fileset sources_1
-ipx::package_project -root_dir $out -vendor hwcodesign.org -library user -taxonomy /UserIP -import_files
-ipx::save_core [ipx::current_core]
-"""
-
-
-def _vitis_files(spec: dict, folder: Path) -> None:
-    """Alveo: the accelerator as an RTL kernel between two HLS data movers (Vitis streaming)."""
-    bus = spec["bus_bits"]
-    folder.mkdir(parents=True, exist_ok=True)
-    mover = """#include <ap_axi_sdata.h>
-#include <ap_int.h>
-#include <hls_stream.h>
-typedef ap_axiu<{bus}, 0, 0, 0> beat;
-extern "C" void {name}({args}) {{
-#pragma HLS INTERFACE m_axi port=mem offset=slave bundle=gmem
-#pragma HLS INTERFACE axis port=s
-#pragma HLS INTERFACE s_axilite port=mem
-#pragma HLS INTERFACE s_axilite port=n
-#pragma HLS INTERFACE s_axilite port=return
-    for (int i = 0; i < n; i++) {{
-#pragma HLS PIPELINE II=1
-{body}
-    }}
-}}
-"""
-    (folder / "mm2s.cpp").write_text(
-        mover.format(
-            bus=bus,
-            name="mm2s",
-            args=f"ap_uint<{bus}> *mem, hls::stream<beat> &s, int n",
-            body="        beat b; b.data = mem[i]; b.keep = -1; b.last = (i == n - 1); s.write(b);",
-        )
-    )
-    (folder / "s2mm.cpp").write_text(
-        mover.format(
-            bus=bus,
-            name="s2mm",
-            args=f"ap_uint<{bus}> *mem, hls::stream<beat> &s, int n",
-            body="        beat b = s.read(); mem[i] = b.data;",
-        )
-    )
-    (folder / "link.cfg").write_text(
-        "[connectivity]\nnk=mm2s:1:mm2s_1\nnk=s2mm:1:s2mm_1\nnk=hwcd_accel:1:accel_1\n"
-        "stream_connect=mm2s_1.s:accel_1.s_axis\nstream_connect=accel_1.m_axis:s2mm_1.s\n"
-    )
-    (folder / "build.sh").write_text(
-        f"""#!/bin/bash
-# Alveo build (Vitis): data movers + the accelerator as an RTL kernel, linked on the XDMA shell.
-# Needs Vitis and the platform (e.g. xilinx_u250_gen3x16_xdma_4_1_202210_1). Not run by hwcodesign.
-set -e
-PLATFORM=${{PLATFORM:-xilinx_u250_gen3x16_xdma_4_1_202210_1}}
-cd "$(dirname "$0")"
-v++ -c -t hw --platform $PLATFORM -k mm2s mm2s.cpp -o mm2s.xo
-v++ -c -t hw --platform $PLATFORM -k s2mm s2mm.cpp -o s2mm.xo
-vivado -mode batch -source ../vivado/package_ip.tcl
-# package_xo turns the IP into an RTL kernel (clock {spec["clock_mhz"]} MHz requested at link time)
-vivado -mode batch -notrace -eval "package_xo -xo_path hwcd_accel.xo -kernel_name hwcd_accel -ip_directory ../ip_repo -ctrl_protocol ap_ctrl_none"
-v++ -l -t hw --platform $PLATFORM --config link.cfg --kernel_frequency {spec["clock_mhz"]} mm2s.xo s2mm.xo hwcd_accel.xo -o hwcd_accel.xclbin
-"""
-    )
-
-
 def _readme(spec: dict, board: Board, built: list[str]) -> str:
     latency = (
         f"The pipeline's latency is {spec['latency_cycles']} cycles (measured in Verilator by the rtl step); "
@@ -242,16 +117,9 @@ def _readme(spec: dict, board: Board, built: list[str]) -> str:
         if spec.get("latency_cycles")
         else "The layers are finn-plus RTL layers, each simulated bit-exactly by the finn_rtlsim step."
     )
-    shell = {
-        "zynq-ps7": "a PYNQ board (Zynq-7000): `vivado -mode batch -source vivado/build_bitstream.tcl` "
-        "(or `make bitstream RUN=runs/<name>` at the repository root) writes `hwcd_accel.bit` + `.hwh`; "
-        "copy this folder to the board and run `run_on_board.ipynb`",
-        "zynq-ps8": "a PYNQ board (Zynq UltraScale+ / Kria): as for Zynq-7000, with the PS8 block design",
-        "alveo-xdma": "an Alveo card: `vitis/build.sh` (Vitis + XDMA platform) links the data movers and "
-        "the RTL kernel into `hwcd_accel.xclbin`",
-        "none": "trigger firmware: `vivado/package_ip.tcl` packages `ip/` as a Vivado IP (AXI4-Stream "
-        "ports; or instantiate `ip/src/model_wrapper` with flat ports)",
-    }[board.shell]
+    from .shells import SHELLS
+
+    shell = SHELLS.get(board.shell).readme
     return f"""# Deployment package: {spec["board"]} ({spec["part"]}, {spec["clock_mhz"]} MHz)
 
 For {shell}.
@@ -323,18 +191,26 @@ def package_da4ml(
         sim += [f"src/{p.name}" for p in sorted((ip / "src").glob("*.v"))]
     sim += [f"src/static/{p.name}" for p in sorted((ip / "src" / "static").glob("*.v"))]
     spec["sim_sources"] = [*sim, WRAPPER.name, "hwcd_accel.v"]
-    (out / "vivado").mkdir()
-    if board.shell in ("zynq-ps7", "zynq-ps8"):
-        (out / "vivado" / "build_bitstream.tcl").write_text(zynq_tcl(spec, board))
-    else:
-        (out / "vivado" / "package_ip.tcl").write_text(_ip_tcl(board))
-    if board.shell == "alveo-xdma":
-        _vitis_files(spec, out / "vitis")
-    if board.shell != "none":
-        shutil.copy(DRIVER, out / "driver.py")
-        (out / "run_on_board.ipynb").write_text(json.dumps(board_notebook(spec), indent=1))
+    write_shell_files(spec, board, out)
     (out / "accelerator.json").write_text(json.dumps(spec, indent=2))
     return spec
+
+
+def write_shell_files(spec: dict, board: Board, out: Path) -> None:
+    """What the board's shell needs (``deploy/shells.py``): build scripts, and the PYNQ driver and
+    notebook when the board runs one.
+
+    Raises:
+        ConfigError: the board names an unknown shell (the message lists the registered ones).
+    """
+    from ..registry import resolve
+    from .shells import SHELLS
+
+    shell = SHELLS.get(board.shell)
+    resolve(shell.write, f"board shell {shell.name}")(spec, board, out)
+    if shell.pynq_driver:
+        shutil.copy(DRIVER, out / "driver.py")
+        (out / "run_on_board.ipynb").write_text(json.dumps(board_notebook(spec), indent=1))
 
 
 def write_manifest(out: Path, board: Board, facts: dict, built: list[str]) -> dict:

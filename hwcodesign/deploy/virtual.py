@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ..tools import verilator
-from ..tools._process import run_logged
+from ..tools.process import run_logged
 
 __all__ = ["DmaModel", "VirtualBoard", "build_board_sim", "TESTBENCH"]
 
@@ -157,7 +157,7 @@ class VirtualBoard:
         stats = json.loads(res.log().strip().splitlines()[-1]) if res.log().strip().endswith("}") else {}
         if not res.ok or stats.get("timed_out") or "$readmem file not found" in res.log():
             from ..errors import ToolError
-            from ..tools._process import tail
+            from ..tools.process import tail
 
             raise ToolError(
                 "virtual board", res.command, self.workdir, res.returncode, tail(res.log()), res.log_file

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import UserError
 from .spec import SweepSpec
 
 __all__ = ["results_table", "pareto_mask", "checkpoint_points"]
@@ -60,7 +61,10 @@ def pareto_mask(costs: np.ndarray) -> np.ndarray:
 def checkpoint_points(run) -> list[dict]:
     """HGQ2's non-dominated checkpoints saved during training (model/pareto/*.keras, metrics in
     the file names: see hgq.utils.sugar.ParetoFront), as (val_accuracy, ebops) points."""
-    folder = Path(run.root) / "model" / "pareto"
+    try:
+        folder = run.locate("train_summary").parent / "pareto"
+    except UserError:  # a run without a model step, or without a plan yet
+        return []
     points = []
     for f in sorted(folder.glob("*.keras")) if folder.is_dir() else []:
         fields = dict(part.split("=", 1) for part in f.stem.split("-") if "=" in part)

@@ -120,8 +120,8 @@ def write_sweep_report(study, spec: SweepSpec, wall_s: float | None = None) -> P
         plots.append(("in-training checkpoints", _png(fig)))
 
     def link(run: str) -> str:
-        index = Path(run) / "report" / "index.html"
-        if index.is_file():
+        index = _report_page(run)
+        if index is not None and index.is_file():
             return f'<a href="{html.escape(index.as_uri())}">report</a>'
         return f'<a href="{html.escape(Path(run).as_uri())}">run folder</a>' if run else ""
 
@@ -152,3 +152,14 @@ td,th{{border:1px solid #ddd;padding:.2em .4em}} img{{max-width:100%;border:1px 
     for t, png in plots:
         (folder / f"{t.replace(' ', '_')}.png").write_bytes(base64.b64decode(png))
     return folder / "index.html"
+
+
+def _report_page(run: str) -> Path | None:
+    """A trial's report page, located through its plan (None when it has none yet)."""
+    from ..errors import UserError
+    from ..run import Run
+
+    try:
+        return Run.open(run).locate("report").with_name("index.html") if run else None
+    except UserError:
+        return None

@@ -27,11 +27,10 @@ def trial_metrics(run) -> dict[str, float]:
     """Every metric of every step record (first one wins), plus ``lut``, ``ff``, ``dsp``,
     ``bram_18k`` from the best complete resource table (``report/resources.py``) and
     ``fits_part`` (1 or 0)."""
-    from ..flows import get_flow
     from ..report.resources import best_resources, overflows
 
     flat: dict[str, float] = {}
-    for step in get_flow(run.config.flow):
+    for step in run.plan.step_names:
         rec = run.record(step)
         if rec is None:
             continue
@@ -50,9 +49,10 @@ def trial_metrics(run) -> dict[str, float]:
 def _quiet_worker() -> None:
     """The driver's terminal shows progress; each trial's full log is in its run folder."""
     import logging
-    import os
 
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from ..environment import quiet_tensorflow
+
+    quiet_tensorflow("2")
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
     # a task that raises is retried, then reported once by the driver: no traceback per attempt
     logging.getLogger("distributed.worker").setLevel(logging.CRITICAL)

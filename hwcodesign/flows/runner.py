@@ -1,8 +1,9 @@
 """The runner: executes a flow (or part of it) on a run folder.
 
-A step is skipped when its last successful record has the same inputs hash (config
-sections it depends on + the output hashes of the steps it reads) and its outputs still
-match their manifest. Everything runs under the run folder's lock.
+The flow is resolved into the run's plan, written to ``plan.json`` before any step runs. A
+step is skipped when its last successful record has the same inputs hash (config sections it
+depends on + the output hashes of the steps it reads) and its outputs still match their
+manifest. Everything runs under the run folder's lock.
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ from typing import Literal
 
 from ..config import RunConfig
 from ..errors import Interrupted, RunExistsError, StepOrderError
+from ..plan import Plan
 from ..records import StepRecord
 from ..run import Run, folder_manifest, hash_json, manifest_hash
-from ..steps import StepSpec, get_step
-from . import get_flow, plan_steps, upstream_steps
+from ..steps import StepSpec
+from .spec import check_flow_fits, flow_steps, make_plan, select_steps
 
 __all__ = ["run_flow", "StepEvent", "preflight"]
 
@@ -65,25 +67,28 @@ def run_flow(
         RunLockedError: another process holds the run folder.
         UserError / InternalError: from the checks or the steps (failures are recorded).
     """
-    flow = get_flow(config.flow)
-    planned = plan_steps(flow, until, only)  # unknown step names fail before anything is touched
+    check_flow_fits(config)
+    plan = make_plan(config.flow)
+    specs = {s.name: s for s in flow_steps(config.flow)}
+    planned = select_steps(plan, until, only)  # unknown step names fail before anything is touched
     run = Run(config, root)
     run.check_location()
     # fail fast: a run with work to do is checked before anything is created
     looks_done = not force and all(_recorded_ok(run, name) for name in planned)
     if not looks_done:
-        preflight(config, planned)
+        preflight(config, [specs[n] for n in planned])
     run.create()
     run.on_progress = on_progress
     emit = on_event or (lambda e: None)
     with run.lock():
         _guard_existing(run, overwrite)
         run.write_config()
+        run.write_plan(plan)
         verified: dict[str, str] = {}  # step -> outputs hash, checked or made in this call
         checked = not looks_done  # the preflight above covers this call
         for i, name in enumerate(planned):
-            spec = get_step(name)
-            inputs_hash = _inputs_hash(run, spec, flow, verified)
+            spec = specs[name]
+            inputs_hash = _inputs_hash(run, spec, plan, verified)
             old, damaged = run.read_record(name)
             if damaged:
                 emit(StepEvent(name, "damaged", message=f"{damaged}: re-running step '{name}'"))
@@ -95,7 +100,7 @@ def run_flow(
                     continue
                 emit(StepEvent(name, "damaged", message=f"{problem}: re-running step '{name}'"))
             if not checked:  # a step thought complete must run: check what is left first
-                preflight(config, planned[i:])
+                preflight(config, [specs[n] for n in planned[i:]])
                 checked = True
             emit(StepEvent(name, "start"))
             try:
@@ -113,16 +118,23 @@ def _recorded_ok(run: Run, step: str) -> bool:
     return rec is not None and rec.status == "ok"
 
 
-def preflight(config: RunConfig, steps: list[str]) -> None:
+def preflight(config: RunConfig, steps: list[StepSpec]) -> None:
     """Run the cheap checks of ``steps`` (config against model, data and tools).
 
     Raises:
         UserError: the first problem found, in one line.
     """
-    for name in steps:
-        check = get_step(name).load_check()
+    from ..families import FAMILIES
+    from ..registry import resolve
+
+    family = FAMILIES.get(config.model.kind)
+    extra = dict(family.step_checks)
+    for spec in steps:
+        check = spec.load_check()
         if check is not None:
             check(config)
+        if spec.name in extra:
+            resolve(extra[spec.name], f"model family {family.kind}: check of step {spec.name}")(config)
 
 
 def _guard_existing(run: Run, overwrite: bool) -> None:
@@ -152,9 +164,9 @@ def _diff(a, b, prefix: str = "") -> list[str]:
     return [prefix.rstrip(".")] if a != b else []
 
 
-def _inputs_hash(run: Run, spec: StepSpec, flow: tuple[str, ...], verified: dict[str, str]) -> str:
+def _inputs_hash(run: Run, spec: StepSpec, plan: Plan, verified: dict[str, str]) -> str:
     upstream = {}
-    for name in upstream_steps(flow, spec.name):
+    for name in plan.upstream(spec.name):
         if name not in verified:
             rec = run.record(name)
             if rec is None or rec.status != "ok":
@@ -162,7 +174,7 @@ def _inputs_hash(run: Run, spec: StepSpec, flow: tuple[str, ...], verified: dict
                     f"step '{spec.name}' reads the output of step '{name}', which has not run "
                     f"successfully in {run.root}; run the flow up to '{name}' first"
                 )
-            problem = run.output_damage(name, get_step(name).folder, rec)
+            problem = run.output_damage(name, plan.folder_of(name), rec)
             if problem is not None:
                 raise StepOrderError(
                     f"step '{spec.name}' reads the output of step '{name}', which is damaged "

@@ -13,10 +13,8 @@ _RANK = {"post-route": 3, "post-synth": 2}
 def best_resources(run) -> tuple[str, ResourceTable] | None:
     """(source, table) of the best complete resource table of the run's steps: post-route >
     post-synth > Yosys > other estimates (da4ml's, finn-plus'); None when there is none."""
-    from ..flows import get_flow
-
     tables = []
-    for step in get_flow(run.config.flow):
+    for step in run.plan.step_names:
         rec = run.record(step)
         if rec is not None:
             tables += [(name, t) for name, t in rec.report.resources.items() if t.complete]

@@ -1,25 +1,29 @@
 """Step registry. A step is a plain function ``step_x(run, out) -> StepResult`` composing
-back-end and frontend functions: it reads artifacts (``hwcodesign.artifacts``) written by
+backend and model-family functions: it reads artifacts (``hwcodesign.artifacts``) written by
 earlier steps and writes only into ``out`` (a staging folder that becomes
 ``run.root / spec.folder`` when the step succeeds).
 
 ``reads``/``writes`` name artifacts, not steps: which step wrote an artifact depends on the
-flow (``train``, ``train_torch`` or ``import_qonnx`` all write ``predictions``). Modules are
-imported only when a step runs, so listing steps never imports TensorFlow, torch or finn.
+flow (``train``, ``train_torch`` or ``import_qonnx`` all write ``predictions``). Functions are
+named by reference (``"module:function"``) and imported only when a step runs, so listing
+steps never imports TensorFlow, torch or finn.
+
+A flow names its steps by registered name, by an importable reference to a ``StepSpec`` or a
+function, or by the object itself (as finn-plus' ``resolve_build_steps`` does); a bare
+function becomes a step that reads everything before it and writes its own folder.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from ..errors import ConfigError
+from ..plan import ALL_EARLIER
 from ..records import StepResult
+from ..registry import Ref, Registry, resolve
 
-__all__ = ["StepSpec", "register_step", "get_step", "known_steps"]
-
-ALL_EARLIER = ("*",)
+__all__ = ["StepSpec", "STEPS", "ALL_EARLIER", "resolve_step", "step"]
 
 
 @dataclass(frozen=True)
@@ -27,46 +31,78 @@ class StepSpec:
     """How to run a step, what it reads and writes, and what its result depends on."""
 
     name: str
-    target: str  # "module:function", imported lazily
+    target: Ref  # the step function, or "module:function" (imported when the step runs)
     folder: str  # output folder under the run root
     reads: tuple[str, ...]  # artifact names; ALL_EARLIER: everything the flow made before it
     writes: tuple[str, ...]  # artifact names, all inside ``folder``
     config_keys: tuple[str, ...]  # config sections that change its result
     description: str
     version: int = 1  # bump when the step's code changes its outputs
-    check: str | None = None  # "module:function(config)": cheap checks run before any step works
+    check: Ref | None = None  # cheap checks ``check(config)`` run before any step works
 
     def load(self) -> Callable[..., StepResult]:
-        return _resolve(self.target)
+        return resolve(_absolute(self.target), f"step {self.name}")
 
     def load_check(self) -> Callable[..., None] | None:
-        return _resolve(self.check) if self.check else None
+        return resolve(_absolute(self.check), f"check of step {self.name}") if self.check else None
 
 
-def _resolve(target: str) -> Callable:
-    module, func = target.split(":")
-    return getattr(importlib.import_module(module, __package__), func)
+def _absolute(ref: Ref) -> Ref:
+    """Built-in steps name their modules relative to this package (``".rtl:step_rtl"``)."""
+    return f"{__name__}{ref}" if isinstance(ref, str) and ref.startswith(".") else ref
 
 
-_REGISTRY: dict[str, StepSpec] = {}
+STEPS: Registry[StepSpec] = Registry("step", group="hwcodesign.steps")
 
 
-def register_step(spec: StepSpec) -> StepSpec:
-    if spec.name in _REGISTRY and _REGISTRY[spec.name] != spec:
-        raise ValueError(f"step '{spec.name}' is already registered")
-    _REGISTRY[spec.name] = spec
-    return spec
+def step(
+    folder: str | None = None,
+    reads: tuple[str, ...] = ALL_EARLIER,
+    writes: tuple[str, ...] = (),
+    config_keys: tuple[str, ...] = (),
+    name: str | None = None,
+    version: int = 1,
+) -> Callable[[Callable], Callable]:
+    """Decorator declaring a function as a step (what it reads, writes and depends on), so a flow
+    can list the function itself or ``"package.module:function"``."""
+
+    def wrap(func: Callable) -> Callable:
+        func.step_spec = _spec_of(func, folder, reads, writes, config_keys, name, version)  # type: ignore[attr-defined]
+        return func
+
+    return wrap
 
 
-def get_step(name: str) -> StepSpec:
-    try:
-        return _REGISTRY[name]
-    except KeyError:
-        raise ConfigError(f"unknown step '{name}'; known: {', '.join(_REGISTRY)}") from None
+def _spec_of(
+    func: Callable,
+    folder: str | None = None,
+    reads: tuple[str, ...] = ALL_EARLIER,
+    writes: tuple[str, ...] = (),
+    config_keys: tuple[str, ...] = (),
+    name: str | None = None,
+    version: int = 1,
+) -> StepSpec:
+    n = name or func.__name__.removeprefix("step_")
+    doc = (func.__doc__ or n).strip().splitlines()[0]
+    return StepSpec(n, func, folder or n, reads, writes, config_keys, doc, version)
 
 
-def known_steps() -> list[str]:
-    return list(_REGISTRY)
+def resolve_step(ref: Any) -> StepSpec:
+    """A flow entry as a ``StepSpec``: a registered name, ``"module:name"``, a spec or a function.
+
+    Raises:
+        ConfigError: an unknown name (listing the registered steps) or a reference that does not
+            import.
+    """
+    if isinstance(ref, StepSpec):
+        return ref
+    if isinstance(ref, str) and (":" not in ref and "." not in ref):
+        return STEPS.get(ref)
+    obj = resolve(ref, "step")
+    if isinstance(obj, StepSpec):
+        return obj
+    spec = getattr(obj, "step_spec", None)
+    return spec if isinstance(spec, StepSpec) else _spec_of(obj)
 
 
 _MODEL_WRITES = ("predictions", "train_summary")
@@ -115,7 +151,6 @@ for _spec in (
         (*_TARGET, "target.rtl", "target.latency_budget_ns"),
         "da4ml Verilog + Verilator streaming simulation: latency, II, bit-exactness",
         version=3,
-        check=".rtl:check_rtl",
     ),
     StepSpec(
         "emulate",
@@ -237,4 +272,4 @@ for _spec in (
         version=2,
     ),
 ):
-    register_step(_spec)
+    STEPS.register(_spec)

@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 
 from ..artifacts import QONNX_MODEL, QONNX_OUTPUTS, load_dataset, load_predictions
-from ..backends.qonnx import execute_qonnx
+from ..backends.qonnx import execute_qonnx, export_qonnx
 from ..frameworks import versions
-from ..frontends.brevitas import export_qonnx, load_torch_model
+from ..models.torch_twins import load_torch_model
 from ..records import Metric, ReportPart, StepResult
 from ..run import Run
 from ..train.metrics import identical_fraction

@@ -42,7 +42,6 @@ def step_finn(run: Run, out: Path) -> StepResult:
 
 def _build(run: Run, out: Path) -> StepResult:
     from finn.builder.build_dataflow_config import DataflowBuildConfig, DataflowOutputType
-    from finn.util.exception import FINNUserError
     from qonnx.core.modelwrapper import ModelWrapper
 
     target = run.config.target
@@ -63,30 +62,10 @@ def _build(run: Run, out: Path) -> StepResult:
     model = ModelWrapper(str(locate(run, QONNX_MODEL)))
     times: dict[str, float] = {}
     metrics: dict[str, Metric] = {}
-    stages = fb.stages(target.finn)
-    for i, (name, fn) in enumerate(stages):
-        run.progress("finn-plus stages", i, len(stages))
-        t0 = time.perf_counter()
-        try:
-            model = fn(model, cfg)
-        except FINNUserError as e:
-            if name != "dataflow_partition":
-                raise
-            return _unmapped(model, out, str(e), metrics)
-        times[name] = round(time.perf_counter() - t0, 2)
-        log.info(
-            "finn-plus %s: %.1f s, ops %s", name, times[name], sorted({nd.op_type for nd in model.graph.node})
-        )
-        if name in fb.VERIFY_AFTER:
-            y = fb.execute_python(model, x)
-            src = f"finn-plus {version()} Python execution after {name} vs the source model"
-            metrics[f"argmax_agreement_{name}"] = Metric(
-                value=float((y.argmax(1) == y_ref.argmax(1)).mean()), unit="fraction", n=n, source=src
-            )
-            metrics[f"max_abs_diff_{name}"] = Metric(
-                value=float(np.abs(y - y_ref).max()), unit="", n=n, source=src
-            )
-    run.progress("finn-plus stages", len(stages), len(stages))
+    try:
+        model = _run_stages(run, model, cfg, x, y_ref, times, metrics)
+    except _Unmapped as e:
+        return _unmapped(e.model, out, e.error, metrics)
 
     fb.relocate_paths(model, out, run.root / "finn")
     model.save(str(out / FINN_BUILD.filename))
@@ -121,6 +100,47 @@ def _build(run: Run, out: Path) -> StepResult:
         tools={"finn-plus": version()},
         info={"times": times, "mapped": fb.mapping_summary(layers)},
     )
+
+
+class _Unmapped(Exception):  # noqa: N818 - a control-flow signal inside this module, not an error
+    def __init__(self, model, error: str) -> None:
+        self.model, self.error = model, error
+
+
+def _run_stages(run: Run, model, cfg, x: np.ndarray, y_ref: np.ndarray, times: dict, metrics: dict):
+    """finn-plus' stages in turn (``backends/finn/build.py``), timed; after the stages that keep
+    Python execution possible, the test samples run through and are compared with the source.
+
+    Raises:
+        _Unmapped: the dataflow partition failed (layers without HW mapping between HW layers).
+    """
+    from finn.util.exception import FINNUserError
+
+    stages = fb.stages(run.config.target.finn)
+    for i, (name, fn) in enumerate(stages):
+        run.progress("finn-plus stages", i, len(stages))
+        t0 = time.perf_counter()
+        try:
+            model = fn(model, cfg)
+        except FINNUserError as e:
+            if name != "dataflow_partition":
+                raise
+            raise _Unmapped(model, str(e)) from None
+        times[name] = round(time.perf_counter() - t0, 2)
+        log.info(
+            "finn-plus %s: %.1f s, ops %s", name, times[name], sorted({nd.op_type for nd in model.graph.node})
+        )
+        if name in fb.VERIFY_AFTER:
+            y = fb.execute_python(model, x)
+            src = f"finn-plus {version()} Python execution after {name} vs the source model"
+            metrics[f"argmax_agreement_{name}"] = Metric(
+                value=float((y.argmax(1) == y_ref.argmax(1)).mean()), unit="fraction", n=len(x), source=src
+            )
+            metrics[f"max_abs_diff_{name}"] = Metric(
+                value=float(np.abs(y - y_ref).max()), unit="", n=len(x), source=src
+            )
+    run.progress("finn-plus stages", len(stages), len(stages))
+    return model
 
 
 def _unmapped(model, out: Path, error: str, metrics: dict) -> StepResult:

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 
 from ..artifacts import RTL_TIMING, load_dataset, load_emulation, load_rtl_project, locate
-from ..boards import Board, get_board
-from ..deploy.package import DRIVER, board_notebook, package_da4ml, write_manifest, zynq_tcl
+from ..boards import BOARDS, Board
+from ..deploy.package import package_da4ml, write_manifest, write_shell_files
 from ..frameworks import versions
 from ..records import ReportPart, StepResult
 from ..run import Run
@@ -26,10 +26,10 @@ __all__ = ["step_package", "step_package_finn", "board_of"]
 def board_of(target) -> Board:
     """The configured board, or the bare part as an IP-core target."""
     if target.board:
-        return get_board(target.board)
+        return BOARDS.get(target.board)
     for b in ("xcvu13p",):
-        if part_info(get_board(b).part).device == part_info(target.part).device:
-            return get_board(b)
+        if part_info(BOARDS.get(b).part).device == part_info(target.part).device:
+            return BOARDS.get(b)
     return Board(
         target.part,
         target.part,
@@ -130,12 +130,7 @@ def step_package_finn(run: Run, out: Path) -> StepResult:
         return StepResult(report=ReportPart(notes=[note]), message=note)
     finally:
         shutil.rmtree(out / "build", ignore_errors=True)
-    if board.shell in ("zynq-ps7", "zynq-ps8"):
-        (out / "vivado").mkdir(exist_ok=True)
-        (out / "vivado" / "build_bitstream.tcl").write_text(zynq_tcl(spec, board))
-    if board.shell != "none":
-        shutil.copy(DRIVER, out / "driver.py")
-        (out / "run_on_board.ipynb").write_text(json.dumps(board_notebook(spec), indent=1))
+    write_shell_files(spec, board, out)
     (out / "accelerator.json").write_text(json.dumps(spec, indent=2))
     built = [
         "the stitched finn-plus RTL and the driver on the virtual board (step virtual_board)",

@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..artifacts import REPORT
-from ..flows import get_flow
 from ..records import StepResult
 from ..report import build_report, load_train_summary, render_html
 from ..run import Run
@@ -15,8 +14,7 @@ __all__ = ["step_report"]
 
 
 def step_report(run: Run, out: Path) -> StepResult:
-    flow = get_flow(run.config.flow)
-    report = build_report(run, [s for s in flow if s != "report"])
+    report = build_report(run, [s for s in run.plan.step_names if s != "report"])
     (out / REPORT.filename).write_text(report.model_dump_json(indent=2))
     (out / "index.html").write_text(render_html(report, load_train_summary(run)))
     return StepResult(message=f"{len(report.notes)} notes")

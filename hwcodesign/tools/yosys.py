@@ -19,7 +19,7 @@ from pathlib import Path
 from ..cache import ContentCache
 from ..cache import cache_dir as cache_root
 from ..errors import ToolNotFoundError
-from ._process import map_tools, run_logged
+from .process import map_tools, run_logged
 from .workdir import link_inputs, plain_workdir
 
 __all__ = [

@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..config import HGQQuantConfig, KerasTrainConfig
+from ..config import HGQQuantConfig, TrainConfig
 from ..data.splits import SplitDataset
 
 if TYPE_CHECKING:
     import keras
 
-__all__ = ["fit_keras", "calibrate_hgq", "model_ebops", "EpochCallback", "PARETO_NAME"]
+__all__ = ["fit_keras", "calibrate_hgq", "model_ebops", "count_weights", "EpochCallback", "PARETO_NAME"]
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ EpochCallback = Callable[[int, int, dict], None]
 def fit_keras(
     model: keras.Model,
     data: SplitDataset,
-    cfg: KerasTrainConfig,
+    cfg: TrainConfig,
     quant: HGQQuantConfig | None = None,
     on_epoch: EpochCallback | None = None,
     pareto_dir: Path | None = None,
@@ -83,6 +83,11 @@ def fit_keras(
         shuffle=True,
     )
     return {k: [float(v) for v in vals] for k, vals in hist.history.items()}
+
+
+def count_weights(model: keras.Model) -> int:
+    """Weights and biases (not HGQ2's bit-width variables)."""
+    return int(sum(np.prod(w.shape) for w in model.weights if w.name in ("kernel", "bias")))
 
 
 def calibrate_hgq(model: keras.Model, x: np.ndarray) -> int:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..config import KerasTrainConfig
+from ..config import TrainConfig
 from ..data.splits import SplitDataset
 from .keras_qat import EpochCallback
 
@@ -33,7 +33,7 @@ def predict_torch(model: nn.Module, x: np.ndarray, batch_size: int = 512) -> np.
 
 
 def fit_torch(
-    model: nn.Module, data: SplitDataset, cfg: KerasTrainConfig, on_epoch: EpochCallback | None = None
+    model: nn.Module, data: SplitDataset, cfg: TrainConfig, on_epoch: EpochCallback | None = None
 ) -> dict[str, list[float]]:
     """AdamW + cosine schedule with warm-up, early stopping on validation accuracy; the best
     weights are restored. Returns the history (loss, accuracy, val_accuracy per epoch)."""

@@ -73,7 +73,7 @@ def test_sample_too_small_says_what_to_do():
 def test_openml_source_is_refused_for_the_transformer(tmp_path):
     """The 16-feature table suits any model taking 16 inputs, not the per-particle transformer."""
     from hwcodesign.config import config_from_dict
-    from hwcodesign.frontends import jet_transformer
+    from hwcodesign.models.jet_transformer import frontend as jet_transformer
 
     table = tmp_path / "jets.csv"
     table.write_text("placeholder")

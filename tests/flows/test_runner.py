@@ -3,8 +3,8 @@
 import pytest
 
 from hwcodesign.config import config_from_dict
-from hwcodesign.errors import ConfigError, DataNotFoundError, StepOrderError
-from hwcodesign.flows import RunExistsError, run_flow
+from hwcodesign.errors import ConfigError, DataNotFoundError, RunExistsError, StepOrderError
+from hwcodesign.flows import run_flow
 from hwcodesign.run import Run
 
 

@@ -4,9 +4,9 @@ import numpy as np
 
 from hwcodesign.config import HGQQuantConfig
 from hwcodesign.frameworks import import_keras
-from hwcodesign.frontends.jet_linear import JetLinearConfig
-from hwcodesign.models.jet_linear import build_jet_linear
-from hwcodesign.models.reference import build_float_reference
+from hwcodesign.models.jet_linear.builder import build_jet_linear
+from hwcodesign.models.jet_linear.config import JetLinearConfig
+from hwcodesign.models.jets import build_float_reference
 
 
 def test_twin_and_cost_linear_in_the_number_of_particles():

@@ -4,8 +4,8 @@ import numpy as np
 
 from hwcodesign.config import HGQQuantConfig
 from hwcodesign.frameworks import import_keras
-from hwcodesign.frontends.jet_transformer import JetTransformerConfig
-from hwcodesign.models.jet_transformer import build_jet_transformer
+from hwcodesign.models.jet_transformer.builder import build_jet_transformer
+from hwcodesign.models.jet_transformer.config import JetTransformerConfig
 
 
 def test_float_twin_has_the_same_architecture():

@@ -157,12 +157,12 @@ def copy_run(src: Path, dst: Path, drop_from: str | None = None, flow: tuple[str
     shutil.copytree(src, dst, symlinks=True)
     if drop_from is None:
         return
-    from hwcodesign.steps import get_step
+    from hwcodesign.steps import STEPS
 
     for step in flow[flow.index(drop_from) :]:
         (dst / "steps" / f"{step}.json").unlink(missing_ok=True)
         (dst / "steps" / f"{step}.outputs.json").unlink(missing_ok=True)
-        shutil.rmtree(dst / get_step(step).folder, ignore_errors=True)
+        shutil.rmtree(dst / STEPS.get(step).folder, ignore_errors=True)
 
 
 def numbers(report_json: dict) -> dict:

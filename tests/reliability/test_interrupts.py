@@ -14,11 +14,11 @@ import time
 import numpy as np
 import pytest
 
-from hwcodesign.flows import FLOWS
+from hwcodesign.flows import make_plan
 
 from .sandbox import RUN_NAME, Sandbox, copy_run, numbers
 
-FLOW = FLOWS["keras_hls4ml"]
+FLOW = tuple(make_plan("keras_hls4ml").step_names)
 
 
 @pytest.fixture
@@ -35,7 +35,7 @@ def test_kill9_of_the_caller_takes_the_whole_tool_tree_down(sandbox, tmp_path):
     caller = textwrap.dedent(
         f"""
         from pathlib import Path
-        from hwcodesign.tools._process import run_logged
+        from hwcodesign.tools.process import run_logged
         run_logged("make", ["make", "-j2"], Path({str(tmp_path)!r}), Path({str(tmp_path / "make.log")!r}))
         """
     )

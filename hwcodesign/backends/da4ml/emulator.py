@@ -31,7 +31,7 @@ import numpy as np
 
 from ...errors import ConfigError, MissingDependencyError
 from ...locks import exclusive
-from ...tools._process import map_tools, run_logged
+from ...tools.process import map_tools, run_logged
 
 __all__ = ["Emulator", "c_sources", "lane_bits"]
 
@@ -225,22 +225,7 @@ def c_sources(comb, bits: int | None = None) -> dict[str, str]:
     n_in, n_out = (int(v) for v in comb.shape)
     outputs = [int(j) for j in comb.out_idxs]
     slot, needed, n_slots = _slots(ops, outputs)
-    header = [
-        "/* hwcodesign: bit-exact emulation of a da4ml design (generated; do not edit) */",
-        "#include <math.h>",
-        "#include <omp.h>",
-        "#include <stdint.h>",
-        "#include <stdlib.h>",
-        "#include <string.h>",
-        f"#define B {block}",
-        f"typedef int{bits}_t val_t;",
-        f"#define SHL(a, s) ((val_t)((uint{bits}_t)(a) << (s)))",
-        "#define WRAPS(a, s) (SHL((a), (s)) >> (s))",
-        *(
-            f"static const val_t T{k}[] = {{{','.join(str(int(v)) for v in np.asarray(t.table).ravel())}}};"
-            for k, t in enumerate(comb.lookup_tables or [])
-        ),
-    ]
+    header = _c_header(comb, block, bits)
     body = []
     for i, op in enumerate(ops):
         if needed[i]:
@@ -266,37 +251,61 @@ def c_sources(comb, bits: int | None = None) -> dict[str, str]:
         scale = 2.0 ** (int(comb.out_shifts[j]) - types[idx].fractionals)
         sign = "-" if int(comb.out_negs[j]) else ""
         outs.append(f"      yo[s * {n_out} + {j}] = (double)({sign}v[{slot[idx]}][s]) * {scale!r};")
-    files["main.c"] = "\n".join(
-        [
-            *header,
-            *(f"void {f}{signature};" for f in funcs),
-            "void hwcd_emulate(const double *x, double *Y, long n, int threads) {",
-            "  if (threads > 0) omp_set_num_threads(threads);",
-            "  #pragma omp parallel",
-            "  {",
-            f"  val_t (*v)[B] = aligned_alloc(64, sizeof(val_t) * B * {n_slots});",
-            f"  double xpad[B * {n_in}], ypad[B * {n_out}];",
-            "  #pragma omp for schedule(dynamic, 8)",  # a busy core does not hold the others up
-            "  for (long i0 = 0; i0 < n; i0 += B) {",
-            "    long m = n - i0 < B ? n - i0 : B;",
-            f"    const double *xb = x + i0 * {n_in};",
-            "    if (m < B) {",
-            f"      memset(xpad, 0, sizeof xpad); memcpy(xpad, xb, sizeof(double) * m * {n_in}); xb = xpad;",
-            "    }",
-            *(f"    {f}(xb, v);" for f in funcs),
-            f"    double *yo = m == B ? Y + i0 * {n_out} : ypad;",
-            "    for (int s = 0; s < B; s++) {",
-            *outs,
-            "    }",
-            f"    if (m < B) memcpy(Y + i0 * {n_out}, ypad, sizeof(double) * m * {n_out});",
-            "  }",
-            "  free(v);",
-            "  }",
-            "}",
-            "",
-        ]
-    )
+    main = _c_main(funcs, signature, n_in, n_out, n_slots, outs)
+    files["main.c"] = "\n".join([*header, *main, ""])
     return files
+
+
+def _c_header(comb, block: int, bits: int) -> list[str]:
+    """Includes, the lane type and shift macros, and the design's lookup tables."""
+    return [
+        "/* hwcodesign: bit-exact emulation of a da4ml design (generated; do not edit) */",
+        "#include <math.h>",
+        "#include <omp.h>",
+        "#include <stdint.h>",
+        "#include <stdlib.h>",
+        "#include <string.h>",
+        f"#define B {block}",
+        f"typedef int{bits}_t val_t;",
+        f"#define SHL(a, s) ((val_t)((uint{bits}_t)(a) << (s)))",
+        "#define WRAPS(a, s) (SHL((a), (s)) >> (s))",
+        *(
+            f"static const val_t T{k}[] = {{{','.join(str(int(v)) for v in np.asarray(t.table).ravel())}}};"
+            for k, t in enumerate(comb.lookup_tables or [])
+        ),
+    ]
+
+
+def _c_main(
+    funcs: list[str], signature: str, n_in: int, n_out: int, n_slots: int, outs: list[str]
+) -> list[str]:
+    """``hwcd_emulate``: blocks of B samples over OpenMP threads, each through every part function."""
+    return [
+        *(f"void {f}{signature};" for f in funcs),
+        "void hwcd_emulate(const double *x, double *Y, long n, int threads) {",
+        "  if (threads > 0) omp_set_num_threads(threads);",
+        "  #pragma omp parallel",
+        "  {",
+        f"  val_t (*v)[B] = aligned_alloc(64, sizeof(val_t) * B * {n_slots});",
+        f"  double xpad[B * {n_in}], ypad[B * {n_out}];",
+        "  #pragma omp for schedule(dynamic, 8)",  # a busy core does not hold the others up
+        "  for (long i0 = 0; i0 < n; i0 += B) {",
+        "    long m = n - i0 < B ? n - i0 : B;",
+        f"    const double *xb = x + i0 * {n_in};",
+        "    if (m < B) {",
+        f"      memset(xpad, 0, sizeof xpad); memcpy(xpad, xb, sizeof(double) * m * {n_in}); xb = xpad;",
+        "    }",
+        *(f"    {f}(xb, v);" for f in funcs),
+        f"    double *yo = m == B ? Y + i0 * {n_out} : ypad;",
+        "    for (int s = 0; s < B; s++) {",
+        *outs,
+        "    }",
+        f"    if (m < B) memcpy(Y + i0 * {n_out}, ypad, sizeof(double) * m * {n_out});",
+        "  }",
+        "  free(v);",
+        "  }",
+        "}",
+    ]
 
 
 def _compiler() -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ...tools import verilator
-from ...tools._process import run_logged
+from ...tools.process import run_logged
 from .project import TOP, WRAPPER, RtlProject, decode_outputs, encode_inputs
 
 __all__ = [
@@ -139,7 +139,7 @@ def run_stream_sim(
     )
     if "$readmem file not found" in res.log():
         from ...errors import ToolError
-        from ...tools._process import tail
+        from ...tools.process import tail
 
         raise ToolError(
             "verilator-sim (a lookup table file is missing)",

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ...tools import verilator
-from ...tools._process import run_logged
+from ...tools.process import run_logged
 
 __all__ = ["AxisBlock", "input_ports", "build_axis_sim", "run_axis_sim", "words_to_chunks", "chunks_to_words"]
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from . import axis_sim
 
-__all__ = ["run_graph", "reference_contexts", "simulate_layer", "dataflow_inputs", "PATCHES"]
+__all__ = ["run_graph", "reference_contexts", "simulate_layer", "dataflow_inputs", "layer_sources", "PATCHES"]
 
 PATCHES = Path(__file__).resolve().parents[2] / "sim" / "finn_rtllib_patches"
 _WEIGHT_STREAM_OPS = ("MVAU", "VVAU")
@@ -55,7 +55,7 @@ def reference_contexts(model, inputs: list[np.ndarray]) -> list[dict]:
     return [run_graph(model, frame) for frame in inputs]
 
 
-def _sources(inst) -> tuple[Path, ...]:
+def layer_sources(inst) -> tuple[Path, ...]:
     files = [Path(p) for p in inst.get_rtl_file_list(abspath=True)]
     return tuple(PATCHES / p.name if (PATCHES / p.name).exists() else p for p in files)
 
@@ -89,7 +89,10 @@ def simulate_layer(model, node, contexts: list[dict], workdir: Path) -> dict:
         widths.append(w)
 
     block = axis_sim.AxisBlock(
-        inst.get_verilog_top_module_name(), _sources(inst), tuple(widths), inst.get_outstream_width_padded()
+        inst.get_verilog_top_module_name(),
+        layer_sources(inst),
+        tuple(widths),
+        inst.get_outstream_width_padded(),
     )
     exe, build = axis_sim.build_axis_sim(block, workdir)
     fold = inst.get_folded_output_shape()

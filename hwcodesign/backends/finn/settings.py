@@ -14,7 +14,6 @@ build folder: their finn-plus steps take turns.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -48,13 +47,15 @@ def bootstrap(build_dir: Path) -> None:
     Raises:
         MissingDependencyError: finn-plus is not installed.
     """
+    from ...environment import set_finn_build_dir, vivado_sourced
+
     build_dir.mkdir(parents=True, exist_ok=True)
-    os.environ["FINN_BUILD_DIR"] = str(build_dir.resolve())
+    set_finn_build_dir(build_dir.resolve())
     try:
         import finn.xsi as xsi
     except ImportError:
         raise MissingDependencyError("finn-plus", "the finn-plus flow", INSTALL) from None
-    if "SimEngine" not in vars(xsi) and not os.environ.get("XILINX_VIVADO"):
+    if "SimEngine" not in vars(xsi) and not vivado_sourced():
         xsi.SimEngine = _NoXsim  # type: ignore[attr-defined]
     import finn.util.settings as settings
 
@@ -76,8 +77,10 @@ def finn_session(build_dir: Path) -> Iterator[None]:
     Raises:
         MissingDependencyError: finn-plus is not installed.
     """
+    from ...environment import finn_build_dir, set_finn_build_dir
+
     with _LOCK:
-        old_env = os.environ.get("FINN_BUILD_DIR")
+        old_env = finn_build_dir()
         old_settings = None
         try:
             import finn.util.settings as settings
@@ -89,10 +92,7 @@ def finn_session(build_dir: Path) -> Iterator[None]:
             bootstrap(build_dir)
             yield
         finally:
-            if old_env is None:
-                os.environ.pop("FINN_BUILD_DIR", None)
-            else:
-                os.environ["FINN_BUILD_DIR"] = old_env
+            set_finn_build_dir(old_env)
             try:
                 import finn.util.settings as settings
 

@@ -1,0 +1,17 @@
+"""Model family ``keras2_file``: your Keras 2 / QKeras model (``.h5``, or ``.json`` + weights),
+read in the legacy venv and rebuilt as an equivalent HGQ2 model."""
+
+from ...families import ModelFamily
+
+__all__ = ["FAMILY"]
+
+FAMILY = ModelFamily(
+    kind="keras2_file",
+    config=f"{__name__}.config:Keras2FileConfig",
+    prepare=f"{__name__}.frontend:prepare",
+    check=f"{__name__}.frontend:check",
+    flow="keras_hls4ml",
+    description="your Keras 2 / QKeras model (.h5, or .json + weights .h5), read in the legacy venv",
+    file_suffixes=(".h5", ".hdf5", ".json"),
+    step_checks=(("rtl", f"{__name__}.frontend:check_rtl_rounding"),),
+)
