@@ -19,7 +19,7 @@ from pathlib import Path
 import cocotb
 import numpy as np
 from cocotb.clock import Clock
-from cocotb.triggers import ClockCycles, RisingEdge
+from cocotb.triggers import ClockCycles, Combine, First, RisingEdge
 from cocotbext.axi import AxiStreamBus, AxiStreamSink, AxiStreamSource
 
 __all__ = [
@@ -33,6 +33,9 @@ __all__ = [
     "to_signed",
     "read_exactly",
     "Cycles",
+    "exchange",
+    "random_ints",
+    "assert_same",
 ]
 
 
@@ -131,3 +134,63 @@ class Cycles:
             cycle += 1
             if self.valid.value == 1 and self.ready.value == 1:
                 self.beats.append(cycle)
+
+
+async def _drain(snk: AxiStreamSink, n: int, got: list[int]) -> None:
+    while len(got) < n:
+        got += await snk.read(n - len(got))
+
+
+async def exchange(
+    dut,
+    sends: list[tuple[AxiStreamSource, list[int]]],
+    reads: list[tuple[AxiStreamSink, int]],
+    timeout_cycles: int = 200_000,
+) -> list[list[int]]:
+    """Feed every ``(source, elements)`` and drain every ``(sink, n)`` at the same time (several
+    input and output streams); the elements each sink received, in the order of ``reads``.
+
+    Raises:
+        AssertionError: some sink still lacks elements after ``timeout_cycles`` (a deadlock, or
+            beats lost); the message gives how many each sink got.
+    """
+    got: list[list[int]] = [[] for _ in reads]
+    for src, elements in sends:
+        cocotb.start_soon(src.send(list(elements)))
+    tasks = [cocotb.start_soon(_drain(snk, n, g)) for (snk, n), g in zip(reads, got, strict=True)]
+    await First(Combine(*tasks), ClockCycles(dut.ap_clk, timeout_cycles))
+    if not all(t.done() for t in tasks):
+        counts = ", ".join(f"{len(g)} of {n}" for (_, n), g in zip(reads, got, strict=True))
+        raise AssertionError(f"timeout after {timeout_cycles} cycles: the sinks got {counts} elements")
+    return got
+
+
+def random_ints(
+    rng: np.random.Generator, shape: tuple[int, ...], width: int, signed: bool = True
+) -> np.ndarray:
+    """Random ``width``-bit integers (int64) with the edge values planted: the first elements are
+    the minimum, the maximum, -1 (signed) and 0, and one element in eight is the minimum or maximum."""
+    lo, hi = (-(1 << (width - 1)), (1 << (width - 1)) - 1) if signed else (0, (1 << width) - 1)
+    x = rng.integers(lo, hi + 1, size=shape, dtype=np.int64)
+    flat = x.reshape(-1)
+    edges = [lo, hi, -1, 0] if signed else [lo, hi, 1]
+    flat[: len(edges)] = edges[: flat.size]
+    n = flat.size // 8
+    flat[rng.choice(flat.size, size=n, replace=False)] = rng.choice([lo, hi], size=n)
+    return x
+
+
+def assert_same(got, expected: np.ndarray, what: str) -> None:
+    """Bit-exact comparison; the message gives the mismatch count and the first mismatches.
+
+    Raises:
+        AssertionError: ``got`` (reshaped to ``expected``) differs anywhere.
+    """
+    expected = np.asarray(expected)
+    got = np.asarray(got).reshape(expected.shape)
+    bad = np.argwhere(got != expected)
+    if bad.size:
+        first = [(tuple(int(i) for i in ix), int(got[tuple(ix)]), int(expected[tuple(ix)])) for ix in bad[:5]]
+        raise AssertionError(
+            f"{what}: {len(bad)} of {expected.size} elements differ; first (index, got, expected): {first}"
+        )

@@ -76,7 +76,15 @@ def _build(bench: Bench, out: Path) -> None:
         sources=[str(s) for s in bench.sources],
         hdl_toplevel=bench.top,
         parameters=bench.parameters,
-        build_args=["-Wno-fatal", "-Wno-WIDTH", "--x-assign", "unique", "--x-initial", "unique"],
+        build_args=[
+            "-Wno-fatal",
+            "-Werror-USERERROR",  # $error in a kernel's parameter checks stops the build
+            "-Wno-WIDTH",
+            "--x-assign",
+            "unique",
+            "--x-initial",
+            "unique",
+        ],
         build_dir=out,
         log_file=out / "build.log",
     )

@@ -11,7 +11,7 @@ from ..errors import KernelParameterError
 if TYPE_CHECKING:
     import torch
 
-__all__ = ["frac_bits", "check_range", "straight_through"]
+__all__ = ["frac_bits", "check_range", "grid_integers", "straight_through"]
 
 
 def frac_bits(kernel: str, parameter: str, scale: float | torch.Tensor) -> int:
@@ -57,6 +57,31 @@ def check_range(kernel: str, parameter: str, values, bits: int, signed: bool) ->
         )
 
 
+def grid_integers(
+    kernel: str, parameter: str, x: torch.Tensor, f: int, bits: int, signed: bool = True
+) -> torch.Tensor:
+    """``x * 2**f`` as int64, refusing values off the grid or outside ``bits`` bits.
+
+    Raises:
+        KernelParameterError: a value is not a multiple of ``2**-f`` (or not finite), or does not fit.
+    """
+    import torch
+
+    q = x.detach().to(torch.float64) * 2.0**f
+    i = torch.round(q)
+    off = q != i
+    if bool(off.any()):
+        bad = float(x.detach().reshape(-1)[off.reshape(-1)][0])
+        raise KernelParameterError(
+            kernel, parameter, f"value {bad!r} is not on the grid of its scale 2**{-f} (quantize it first)"
+        )
+    i = i.to(torch.int64)
+    if i.numel():
+        check_range(kernel, parameter, i, bits, signed=signed)
+    return i
+
+
 def straight_through(exact: torch.Tensor, surrogate: torch.Tensor) -> torch.Tensor:
-    """``exact`` in the forward pass, the gradient of ``surrogate`` in the backward pass."""
-    return surrogate + (exact - surrogate).detach()
+    """``exact`` in the forward pass (bit for bit: ``surrogate - surrogate.detach()`` is exactly 0),
+    the gradient of ``surrogate`` in the backward pass."""
+    return exact.detach() + (surrogate - surrogate.detach())

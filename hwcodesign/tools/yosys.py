@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..cache import ContentCache
 from ..cache import cache_dir as cache_root
-from ..errors import ToolNotFoundError
+from ..errors import ConfigError, ToolNotFoundError
 from .process import map_tools, run_logged
 from .workdir import link_inputs, plain_workdir
 
@@ -46,7 +46,7 @@ _CLASSES = [
     (re.compile(r"^URAM288(_BASE)?$"), "URAM"),
     (re.compile(r"^SRL(16E|C32E)$"), "SRL"),
     (re.compile(r"^MUXF[789]$"), "MUXF"),
-    (re.compile(r"^RAM(32|64|128|256)(X1[SD]|M)$"), "LUTRAM"),
+    (re.compile(r"^RAM(32|64|128|256)(X1[SD]|M|M8|M16)$"), "LUTRAM"),
 ]
 
 
@@ -87,6 +87,8 @@ def synth_xilinx(
     flatten: bool = True,
     nodsp: bool = False,
     cancel: threading.Event | None = None,
+    parameters: dict[str, int | str] | None = None,
+    map_memories: bool = True,
 ) -> SynthResult:
     """Synthesise Verilog for a Xilinx family and count the primitives.
 
@@ -95,23 +97,46 @@ def synth_xilinx(
     path (spaces, quotes, ``;``) is ever parsed by Yosys. The log and the script are kept
     in ``workdir``. A timeout returns a result with ``timed_out`` and empty counts. With
     ``nodsp``, multipliers become LUT logic instead of DSP48 blocks (``synth_xilinx -nodsp``).
+    ``parameters`` override the top's parameters (``chparam``; the sources are then read
+    without ``-defer``, whose ``hierarchy -chparam`` trips an assertion of Yosys 0.23 on designs
+    with parameterised submodules). With ``map_memories=False`` memories stay memories, so
+    ``synth_xilinx`` infers LUTRAM/BRAM instead of flip-flops.
 
     Raises:
         ToolNotFoundError: yosys is not installed.
+        ConfigError: a parameter name is not an identifier, or its value neither an integer nor a
+            plain file name (a string parameter, e.g. a ``$readmemh`` file in ``memory_dir``).
         ToolError: yosys failed (log tail included).
     """
+    sets = []
+    for name, value in (parameters or {}).items():
+        plain = isinstance(value, int) or (isinstance(value, str) and re.fullmatch(r"[\w.+-]+", value, re.A))
+        if not re.fullmatch(r"[A-Za-z_]\w*", name, re.A) or not plain:
+            raise ConfigError(
+                f"yosys parameter {name!r} = {value!r}: needs an identifier and an integer or a plain "
+                "file name"
+            )
+        sets.append(f"-set {name} " + (f'"{value}"' if isinstance(value, str) else str(int(value))))
     workdir.mkdir(parents=True, exist_ok=True)
     with plain_workdir("yosys") as wd:
         names = link_inputs(wd, list(sources), "src")
         for mem in sorted(memory_dir.glob("*")) if memory_dir else []:
             (wd / mem.name).symlink_to(mem.resolve())  # referenced by name from the Verilog
+        if parameters:
+            elaborate = [
+                *(f"read_verilog -sv {n}" for n in names),
+                f"chparam {' '.join(sets)} {top}",
+                f"hierarchy -check -top {top}",
+                f"rename -top {top}",  # hierarchy names the re-derived top $paramod$...
+            ]
+        else:
+            elaborate = [*(f"read_verilog -defer -sv {n}" for n in names), f"hierarchy -check -top {top}"]
         script = "\n".join(
             [
-                *(f"read_verilog -defer -sv {n}" for n in names),
-                f"hierarchy -check -top {top}",
+                *elaborate,
                 "proc",
                 *(["flatten"] if flatten else []),
-                "memory_map",
+                *(["memory_map"] if map_memories else []),
                 f"synth_xilinx -family {family} -top {top} -noiopad -noclkbuf"
                 + (" -flatten" if flatten else "")
                 + (" -nodsp" if nodsp else ""),

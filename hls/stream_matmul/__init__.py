@@ -1,0 +1,1 @@
+"""hls/stream_matmul: see README.md; the specification is reference.py."""

@@ -1,0 +1,1 @@
+"""hls/stream_transpose: see README.md; the specification is reference.py."""
