@@ -43,6 +43,8 @@ __all__ = [
     "emulate_stream",
     "check_emulator",
     "EmulatorCheck",
+    "prepare_inputs",
+    "preprocessing",
     "held_out_inputs",
     "package_info",
     "run_virtual_board",
@@ -333,15 +335,109 @@ class RunHandle:
             return f"<p>run <code>{self.root}</code></p>" + self.steps.to_html()
 
 
-def emulate(run: str | Path | RunHandle, x: Any, threads: int = 0) -> Any:
-    """Outputs of the run's hardware (its da4ml design) for inputs ``x``, bit-exact with the
-    RTL, from a compiled emulator (hundreds of thousands of samples per second; the first
-    call per design compiles it, about half a minute, then it is cached)."""
-    import numpy as np
+def emulate(run: str | Path | RunHandle, x: Any, threads: int = 0, prepared: bool = False) -> Any:
+    """Outputs of the run's hardware (its da4ml design) for inputs ``x``, bit-exact with the RTL,
+    from a compiled emulator (hundreds of thousands of samples per second; the first call per
+    design compiles it, about half a minute, then it is cached).
 
+    Args:
+        run: a run folder or handle with an rtl step.
+        x: inputs of shape (n, *the run's input shape), as the detector or your data file gives
+            them: the run's preprocessing (its standardisation, ``report.inputs``) is applied
+            first, as the data step did. With ``prepared=True``, ``x`` is taken as already
+            preprocessed (e.g. ``held_out_inputs(run)``).
+        threads: OpenMP threads (0: all cores).
+        prepared: ``x`` is already preprocessed.
+
+    Returns:
+        (n, outputs) float64: the design's outputs, logits or probabilities as the model's last
+        layer gives them (``report.inputs["outputs"]`` says which), bit-exact with the RTL.
+
+    Raises:
+        UserError: a shape that is not (n, *input shape) axis by axis, NaN or Inf inputs, threads < 0.
+    """
+    r = _run_of(run)
+    check_threads_and_chunk(threads, 1)
+    x = prepare_inputs(r, x, prepared)
     from .artifacts import load_emulator
 
-    return load_emulator(_run_of(run)).predict(np.asarray(x), threads)
+    return load_emulator(r).predict(x, threads)
+
+
+def check_threads_and_chunk(threads: int, chunk: int) -> None:
+    """Raises UserError for threads < 0 or chunk < 1."""
+    from .errors import UserError
+
+    if not isinstance(threads, int) or threads < 0:
+        raise UserError(f"threads must be 0 (all cores) or a positive number, got {threads}")
+    if not isinstance(chunk, int) or chunk < 1:
+        raise UserError(f"chunk must be at least 1 sample, got {chunk}")
+
+
+def prepare_inputs(run: str | Path | RunHandle | Run, x: Any, prepared: bool = False):
+    """``x`` checked against the run's input shape (axis by axis), refused with NaN/Inf, and
+    preprocessed as the data step did (unless ``prepared``): float32, then the run's
+    standardisation. Works chunk by chunk on a memory-mapped array.
+
+    Raises:
+        UserError: wrong shape (both shapes named), NaN or Inf (counted), not numbers.
+    """
+    import numpy as np
+
+    from .errors import UserError
+
+    r = _run_of(run)
+    pre = preprocessing(r)
+    x = np.asarray(x)
+    check_input_shape(pre["input_shape"], x.shape, x.dtype)
+    bad = int(np.count_nonzero(~np.isfinite(x))) if np.issubdtype(x.dtype, np.floating) else 0
+    if bad:
+        rows = np.flatnonzero(~np.isfinite(x.reshape(len(x), -1)).all(axis=1))
+        raise UserError(
+            f"inputs hold {bad} NaN/Inf values (in {len(rows)} of {len(x)} samples, first: "
+            f"{rows[:5].tolist()}); the hardware has no NaN: replace them (e.g. by 0 for a missing "
+            f"particle) before emulating"
+        )
+    x = x.astype(np.float32)
+    if prepared or pre["standardisation"] is None:
+        return x
+    from .data.preprocess import standardise
+
+    return standardise(x, pre["standardisation"], pre["zero_rows_kept"])
+
+
+def check_input_shape(want: Any, shape: tuple, dtype: Any = None) -> None:
+    """Inputs of ``shape`` fit a design taking (n, *want), axis by axis, and are numbers.
+
+    Raises:
+        UserError: naming both shapes and each axis that differs.
+    """
+    import numpy as np
+
+    from .errors import UserError
+
+    if dtype is not None and not (np.issubdtype(dtype, np.integer) or np.issubdtype(dtype, np.floating)):
+        raise UserError(f"inputs must be integers or floats, got an array of {dtype}")
+    want, shape = tuple(want), tuple(shape)
+    if len(shape) == len(want) + 1 and shape[1:] == want:
+        return
+    if len(shape) == len(want) + 1:
+        pairs = enumerate(zip(shape[1:], want, strict=True))
+        why = "; ".join(f"axis {i + 1} is {g}, not {w}" for i, (g, w) in pairs if g != w)
+    else:
+        why = f"{len(shape)} axes instead of {len(want) + 1}"
+    raise UserError(
+        f"inputs of shape {shape} do not fit the design, which takes (n, {', '.join(map(str, want))}): "
+        f"{why}; nothing is reshaped or transposed for you"
+    )
+
+
+def preprocessing(run: str | Path | RunHandle | Run) -> dict:
+    """What the run does to raw inputs before the model (``data/preprocess.py``): ``input_shape``,
+    ``standardisation`` (mean/std per feature, or None), ``zero_rows_kept``."""
+    from .data.preprocess import preprocessing as of_run
+
+    return of_run(_run_of(run))
 
 
 def emulate_stream(
@@ -351,36 +447,67 @@ def emulate_stream(
     threads: int = 0,
     chunk: int = 1 << 16,
     on_progress: Callable[[int, int], None] | None = None,
+    prepared: bool = False,
 ):
-    """Emulate ``x`` (any array, e.g. a memory-mapped ``.npy``) chunk by chunk; outputs go to a
-    new ``.npy`` file ``out`` (memory-mapped) or stay in memory. Returns (outputs, emulator, seconds).
+    """Emulate ``x`` (any array, e.g. a memory-mapped ``.npy``) chunk by chunk, preprocessed as in
+    :func:`emulate` unless ``prepared``; outputs go to a new ``.npy`` file ``out`` (memory-mapped)
+    or stay in memory. Returns (outputs, emulator, seconds).
 
     Raises:
-        UserError: ``out`` exists.
+        UserError: ``out`` exists, its folder does not, it is not ``.npy``; threads < 0; chunk < 1;
+            an input chunk with the wrong shape, NaN or Inf (``out`` is then removed).
     """
     import time
 
     import numpy as np
 
     from .artifacts import load_emulator
+
+    check_threads_and_chunk(threads, chunk)
+    r = _run_of(run)
+    if out is not None:
+        check_output_file(Path(out))
+    check_input_shape(preprocessing(r)["input_shape"], x.shape, x.dtype)  # before the emulator build
+    emu = load_emulator(r)
+    t0 = time.perf_counter()
+    try:
+        y = (
+            np.lib.format.open_memmap(out, mode="w+", dtype=np.float64, shape=(len(x), emu.n_out))
+            if out is not None
+            else np.empty((len(x), emu.n_out))
+        )
+        for start in range(0, len(x), chunk):
+            part = prepare_inputs(r, x[start : start + chunk], prepared)
+            y[start : start + len(part)] = emu.predict(part, threads)
+            if on_progress is not None:
+                on_progress(start + len(part), len(x))
+        if out is not None:
+            y.flush()
+    except BaseException:
+        if out is not None:
+            Path(out).unlink(missing_ok=True)
+        raise
+    return y, emu, time.perf_counter() - t0
+
+
+def check_output_file(out: Path) -> None:
+    """An output file that can be made: new, ``.npy``, in an existing writable folder.
+
+    Raises:
+        UserError: naming the problem.
+    """
+    import os
+
     from .errors import UserError
 
-    if out is not None and Path(out).exists():
+    if out.exists():
         raise UserError(f"{out} exists; remove it or choose another --out")
-    emu = load_emulator(_run_of(run))
-    y = (
-        np.lib.format.open_memmap(out, mode="w+", dtype=np.float64, shape=(len(x), emu.n_out))
-        if out is not None
-        else np.empty((len(x), emu.n_out))
-    )
-    t0 = time.perf_counter()
-    for start, part in emu.stream(x, chunk=chunk, threads=threads):
-        y[start : start + len(part)] = part
-        if on_progress is not None:
-            on_progress(start + len(part), len(x))
-    if out is not None:
-        y.flush()
-    return y, emu, time.perf_counter() - t0
+    if out.suffix != ".npy":
+        raise UserError(f"--out {out}: outputs are written as a .npy file (name it {out.stem}.npy)")
+    if not out.parent.is_dir():
+        raise UserError(f"--out {out}: the folder {out.parent} does not exist")
+    if not os.access(out.parent, os.W_OK):
+        raise UserError(f"--out {out}: the folder {out.parent} is not writable")
 
 
 @dataclass(frozen=True)
@@ -410,7 +537,8 @@ def check_emulator(run: str | Path | RunHandle, outputs, seconds: float = 0.0) -
 
 
 def held_out_inputs(run: str | Path | RunHandle):
-    """The run's test-set inputs (what the report's numbers were measured on)."""
+    """The run's test-set inputs as the design takes them (already preprocessed: pass
+    ``prepared=True`` to :func:`emulate`); the report's numbers were measured on them."""
     from .artifacts import load_dataset
 
     return load_dataset(_run_of(run)).x_test

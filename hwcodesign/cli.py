@@ -217,38 +217,58 @@ def report(run_dir: Annotated[Path, typer.Argument(help="A run folder (runs/<nam
 
 @app.command()
 def show(run_dir: Annotated[Path, typer.Argument(help="A run folder (runs/<name>).")]) -> None:
-    """Print the headline numbers of a run's report."""
+    """Print the headline numbers of a run's report: accuracy (± binomial uncertainty),
+    bit-exactness, model, latency and resources (per source: complete or PARTIAL, % of the part);
+    kind says measured, estimate, post-synth or post-route."""
     from .api import open as open_run
 
     rep = open_run(run_dir).report
     table = Table(title=rep.data["run"]["name"])
-    for col, justify in (("section", "left"), ("quantity", "left"), ("value", "right"), ("source", "left")):
+    for col, justify in (
+        ("section", "left"),
+        ("quantity", "left"),
+        ("value", "right"),
+        ("kind", "left"),
+        ("source", "left"),
+    ):
         table.add_column(col, justify=justify)
     for row in rep.headline():
         table.add_row(*row)
-    Console().print(table)
+    Console(width=max(160, console.width)).print(table)
     for note in rep.notes:
         console.print(f"[yellow]note:[/] {note}")
 
 
 def _emulator_inputs(data: Path, key: str | None):
-    """A memory-mapped ``.npy`` (any size) or one array of an ``.npz`` (read whole)."""
+    """A memory-mapped ``.npy`` (any size) or one array of an ``.npz`` (read whole).
+
+    Raises:
+        UserError: missing, unreadable or of another format; an unknown --key.
+    """
+    import zipfile
+
     import numpy as np
 
     if not data.is_file():
-        raise UserError(f"{data}: no such file")
-    if data.suffix == ".npy":
-        return np.load(data, mmap_mode="r")
-    if data.suffix != ".npz":
+        raise UserError(f"{data}: no such file" if not data.exists() else f"{data} is a folder, not a file")
+    if data.suffix not in (".npy", ".npz"):
         raise UserError(f"{data}: give a .npy (streamed from disk) or a .npz file")
-    with np.load(data) as f:
-        names = list(f.files)
-        pick = key or next(
-            (k for k in ("x", "x_test", "X") if k in names), names[0] if len(names) == 1 else None
-        )
-        if pick not in names:
-            raise UserError(f"{data} has arrays {names}: choose one with --key")
-        return f[pick]
+    try:
+        if data.suffix == ".npy":
+            return np.load(data, mmap_mode="r", allow_pickle=False)
+        with np.load(data, allow_pickle=False) as f:
+            names = list(f.files)
+            pick = key or next(
+                (k for k in ("x", "x_test", "X") if k in names), names[0] if len(names) == 1 else None
+            )
+            if pick not in names:
+                raise UserError(f"{data} has arrays {names}: choose one with --key")
+            return f[pick]
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
+        first = (str(e).strip().splitlines() or [type(e).__name__])[0][:160]
+        raise UserError(
+            f"{data} is not a readable {data.suffix} file ({type(e).__name__}: {first})"
+        ) from None
 
 
 @app.command()
@@ -256,22 +276,55 @@ def emulate(
     run_dir: Annotated[Path, typer.Argument(help="A run folder (runs/<name>) with an rtl step.")],
     data: Annotated[
         Path | None,
-        typer.Option(help="Inputs (.npy streamed from disk, or .npz); default: the run's test set."),
+        typer.Option(
+            help="Inputs, shape (n, *the run's input shape), as the detector / your file gives them "
+            "(.npy streamed from disk, or .npz); default: the run's test set."
+        ),
     ] = None,
     key: Annotated[str | None, typer.Option(help="Array of the .npz to use (default x, x_test).")] = None,
-    out: Annotated[Path | None, typer.Option(help="Write the outputs here (.npy).")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Write the outputs here: a new .npy, shape (n, outputs).")
+    ] = None,
     threads: Annotated[int, typer.Option(help="Threads (0: all cores).")] = 0,
-    chunk: Annotated[int, typer.Option(help="Samples per chunk.")] = 1 << 16,
+    chunk: Annotated[int, typer.Option(help="Samples per chunk (at least 1).")] = 1 << 16,
+    prepared: Annotated[
+        bool,
+        typer.Option(
+            "--prepared", help="--data is already preprocessed (standardised) as the run's data step does."
+        ),
+    ] = False,
 ) -> None:
     """Bit-exact emulation of the run's da4ml design, fast (compiled C, SIMD, all cores).
-    Without --data: the run's test set, checked against the Verilator outputs."""
-    from .api import check_emulator, emulate_stream, held_out_inputs
 
+    Inputs are raw features: the run's preprocessing (its standardisation, see the report's
+    inputs section) is applied first, unless --prepared. Outputs are what the model's last layer
+    gives: logits (a final Dense) or probabilities (a final softmax / sigmoid), one column per
+    output unit. Without --data: the run's test set, checked against the Verilator outputs."""
+    from .api import (
+        check_emulator,
+        check_input_shape,
+        check_output_file,
+        check_threads_and_chunk,
+        emulate_stream,
+        held_out_inputs,
+        preprocessing,
+    )
+
+    check_threads_and_chunk(threads, chunk)
+    if out is not None:
+        check_output_file(out)
     x = _emulator_inputs(data, key) if data else held_out_inputs(run_dir)
+    check_input_shape(preprocessing(run_dir)["input_shape"], x.shape, x.dtype)
     with _progress(transient=True) as progress:
         task = progress.add_task("emulate", total=len(x))
         y, emu, seconds = emulate_stream(
-            run_dir, x, out, threads, chunk, lambda done, total: progress.update(task, completed=done)
+            run_dir,
+            x,
+            out,
+            threads,
+            chunk,
+            lambda done, total: progress.update(task, completed=done),
+            prepared=prepared or data is None,
         )
     how = "from the cache" if emu.cached else "compiled"
     console.print(
@@ -305,6 +358,9 @@ def deploy(
     if not virtual:
         return
     rec = run_virtual_board(run_dir)
+    if not rec.metrics:
+        notes = "; ".join(rec.report.notes) or rec.message or "the step measured nothing"
+        raise UserError(f"the virtual board did not run for {run_dir}: {notes}")
     table = Table(title="virtual board (simulated; DMA model in the report)")
     table.add_column("quantity")
     table.add_column("value", justify="right")
@@ -330,7 +386,7 @@ def sweep_run(
     from .dse.report import write_sweep_report
     from .dse.sweep import run_sweep
 
-    s = load_sweep(spec, {"trials": trials} if trials else None)
+    s = load_sweep(spec, {"trials": trials} if trials is not None else None)
     _console_logging()
     t0 = time.perf_counter()
     with _progress(transient=False) as progress:
@@ -367,6 +423,8 @@ def sweep_show(
     from .dse.report import write_sweep_report
     from .dse.sweep import open_study
 
+    if csv is not None and not csv.parent.is_dir():
+        raise UserError(f"--csv {csv}: the folder {csv.parent} does not exist")
     s = load_sweep(spec)
     study = open_study(s, create=False)
     df = results_table(study, s)
@@ -418,8 +476,9 @@ def _on_signal(signum: int, _frame) -> None:
 
 
 def main() -> None:
-    """Entry point: user mistakes are one line (exit 2), interrupts exit 128 + signal, and only
-    internal errors show a traceback."""
+    """Entry point: user mistakes are one line (exit 2), as are files the system refuses (an
+    OSError naming its file), interrupts exit 128 + signal, and only internal errors show a
+    traceback."""
     import signal
 
     signal.signal(signal.SIGTERM, _on_signal)
@@ -436,6 +495,11 @@ def main() -> None:
         sys.exit(1)
     except typer.Exit as e:
         sys.exit(e.exit_code)
+    except OSError as e:
+        if not getattr(e, "filename", None):
+            _internal_error()
+        console.print(f"[red]error:[/] {e.filename}: {e.strerror or e}", soft_wrap=True)
+        sys.exit(2)
     except typer.TyperException as e:  # click usage errors: unknown option, missing argument
         fmt = getattr(e, "format_message", None)
         text = fmt() if fmt else str(e)
@@ -444,15 +508,20 @@ def main() -> None:
         console.print(f"[red]error:[/] {_one_line(text)}{hint}", soft_wrap=True)
         sys.exit(getattr(e, "exit_code", 2) or 2)
     except Exception:
-        import traceback
-
-        traceback.print_exc()
-        console.print(
-            "[red]internal error[/]: this is a bug in hwcodesign or a tool it drives; please "
-            "report it with the traceback above and runs/<name>/steps/<step>.log"
-        )
-        sys.exit(1)
+        _internal_error()
     sys.exit(rc if isinstance(rc, int) else 0)
+
+
+def _internal_error() -> None:
+    """The traceback and where to report it; exit code 1."""
+    import traceback
+
+    traceback.print_exc()
+    console.print(
+        "[red]internal error[/]: this is a bug in hwcodesign or a tool it drives; please "
+        "report it with the traceback above and runs/<name>/steps/<step>.log"
+    )
+    sys.exit(1)
 
 
 def _one_line(text: str) -> str:

@@ -131,8 +131,9 @@ class ImageDataConfig(_Section):
 class FileDataConfig(_Section):
     """Your own data: arrays in a ``.npz`` or HDF5 file.
 
-    Inputs are ``x_key`` and labels ``y_key`` (integer classes; leave them out for unlabelled
-    data: the report then has bit-exactness, latency and resources but no accuracy). Fixed
+    Inputs are ``x_key`` and labels ``y_key`` (integer classes, or float targets of a one-output
+    regression; leave them out for unlabelled data: the report then has bit-exactness,
+    latency and resources but no accuracy). Fixed
     splits are used when the file holds ``<x_key>_train`` and ``<x_key>_test`` (and optionally
     ``<x_key>_val``, else validation is carved out of train); otherwise the samples are split
     by the fractions (stratified when labelled). Inputs are used as they are: preprocess them
@@ -149,6 +150,18 @@ class FileDataConfig(_Section):
     seed: int = Field(1, ge=0, description="Seed of the split.")
     limit: int | None = Field(None, ge=10, description="Use only the first this-many samples.")
     standardise: bool = Field(False, description="Scale each feature to zero mean, unit variance (train).")
+    task: Literal["auto", "classification", "regression"] = Field(
+        "auto",
+        description="auto: integer labels (or whole-number floats) are classes, other floats regression "
+        "targets; classification / regression: say so (e.g. a regression of whole numbers).",
+    )
+    threshold: float | None = Field(
+        None,
+        gt=0,
+        lt=1,
+        description="Binary classifiers (one output): the probability at or above which a sample is "
+        "class 1 (default 0.5); for a model giving logits it is log(t / (1 - t)).",
+    )
 
 
 def _tag(key: str, default: str):
@@ -262,7 +275,9 @@ class DeployConfig(_Section):
     samples: int = Field(
         1000, ge=1, description="Test samples sent through the virtual board (bit-exactness)."
     )
-    batch_sizes: tuple[int, ...] = Field((1, 64, 1024), min_length=1, description="throughput_test batches.")
+    batch_sizes: tuple[Annotated[int, Field(ge=1)], ...] = Field(
+        (1, 64, 1024), min_length=1, description="throughput_test batches (each at least 1)."
+    )
     burst_beats: int = Field(16, ge=1, le=256, description="DMA beats per memory burst (AXI DMA default 16).")
     burst_gap_cycles: int = Field(
         8, ge=0, description="Idle cycles between bursts (memory latency; assumed)."
@@ -427,7 +442,27 @@ def model_section(raw: Any) -> Section:
         family = FAMILIES.get(raw.get("kind", DEFAULT_KIND))
     except ConfigError as e:
         raise ValueError(str(e).replace("unknown model family", "unknown model.kind")) from None
-    return family.config_class().model_validate(raw)
+    section = family.config_class().model_validate(raw)
+    _sizes_at_least_one(section)
+    return section
+
+
+def _sizes_at_least_one(section: Section) -> None:
+    """Every number in a tuple of integers of a model section (layer widths, kernel sizes) is a
+    size: at least 1. Families' own bounds cover single numbers; this covers the lists too.
+
+    Raises:
+        ConfigError: naming the key and the element.
+    """
+    for name in type(section).model_fields:
+        value = getattr(section, name)
+        if isinstance(value, tuple) and value and all(isinstance(v, int) for v in value):
+            bad = next(((i, v) for i, v in enumerate(value) if v < 1), None)
+            if bad is not None:
+                raise ConfigError(
+                    f"model.{name}.{bad[0]}: Input should be greater than or equal to 1 (every size in "
+                    f"model.{name} is at least 1, got {bad[1]})"
+                )
 
 
 def config_from_dict(raw: dict[str, Any], base_dir: Path | None = None) -> RunConfig:
@@ -442,6 +477,8 @@ def config_from_dict(raw: dict[str, Any], base_dir: Path | None = None) -> RunCo
             raw = {**raw, "model": model_section(raw["model"])}
         except ValidationError as e:
             problems += _problems(e, "model.")
+        except ConfigError as e:
+            problems.append(str(e))
         except ValueError as e:
             problems.append(f"model: {e}")
     if not problems:

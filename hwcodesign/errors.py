@@ -22,6 +22,7 @@ __all__ = [
     "StepOrderError",
     "RunExistsError",
     "RunLockedError",
+    "ReportSectionError",
     "InternalError",
     "ToolError",
     "BitExactnessError",
@@ -102,6 +103,11 @@ class RunExistsError(UserError):
 
 class RunLockedError(UserError):
     """Another process is running on the same run folder."""
+
+
+class ReportSectionError(UserError, AttributeError):
+    """A report section that does not exist was asked for (the message lists the known ones).
+    Also an AttributeError, so ``hasattr(report, name)`` stays False for it."""
 
 
 class Interrupted(BaseException):  # noqa: N818 - like KeyboardInterrupt, not an error

@@ -109,12 +109,17 @@ fi
 # 5. The legacy Keras 2 / QKeras venv (keras2_file frontend): QKeras 0.9 and hgq2 both ship
 #    a package named qkeras, so they cannot share .venv. TensorFlow comes from the pip cache.
 LEGACY=$ROOT/.venv-legacy
-legacy_hash=$(sha256sum requirements/legacy.txt | cut -c1-16)
+legacy_hash=$(cat requirements/legacy.txt requirements/legacy_isolated.txt | sha256sum | cut -c1-16)
 if [[ ! -x $LEGACY/bin/python ]] || ! stamp_ok legacy "$legacy_hash"; then
-  say "creating $LEGACY (tf-keras + qkeras, for Keras 2 / QKeras models)"
+  say "creating $LEGACY (tf-keras + qkeras, HGQ v1, QKeras for Keras 3: for Keras 2 / QKeras / HGQ models)"
   [[ -x $LEGACY/bin/python ]] || $PY -m venv "$LEGACY"
   "$LEGACY/bin/python" -m pip install -q --upgrade pip 2>&1 | { grep -v "is ignored" || true; }
   "$LEGACY/bin/python" -m pip install -q -r requirements/legacy.txt 2>&1 | { grep -v "is ignored" || true; }
+  # packages whose modules clash with the ones above: one folder each, on sys.path only when needed
+  grep -v '^\s*#' requirements/legacy_isolated.txt | grep -v '^\s*$' | while read -r req; do
+    "$LEGACY/bin/python" -m pip install -q --no-deps --upgrade --target "$LEGACY/isolated/${req%%=*}" "$req" \
+      2>&1 | { grep -v "is ignored" || true; }
+  done
   stamp_set legacy "$legacy_hash"
 fi
 

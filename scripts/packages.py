@@ -9,5 +9,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 names = sorted(".".join(p.parent.relative_to(REPO).parts) for p in (REPO / "hwcodesign").rglob("__init__.py"))
-names += sorted("hwcodesign." + ".".join(p.parent.relative_to(REPO).parts) for p in (REPO / "hls").rglob("__init__.py"))
+names += sorted(
+    "hwcodesign." + ".".join(p.parent.relative_to(REPO).parts) for p in (REPO / "hls").rglob("__init__.py")
+)
 print("packages = [\n" + "".join(f'  "{n}",\n' for n in names) + "]")

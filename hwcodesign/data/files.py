@@ -112,9 +112,22 @@ def peek_file(cfg: FileDataConfig) -> tuple[tuple[int, ...], bool]:
             if len(n_y) != 1 or n_y[0] != n_x:
                 raise DataNotFoundError(
                     f"{cfg.path}: labels '{k}' have shape {n_y}, expected ({n_x},): one "
-                    f"integer class per sample"
+                    f"integer class (or regression target) per sample"
                 )
     return next(iter(per_sample.values())), ys is not None
+
+
+def _is_regression(ys: dict[str, np.ndarray], task: str) -> bool:
+    """Float targets that are not all whole numbers (or ``task: regression``)."""
+    if task != "auto":
+        return task == "regression"
+    return any(np.issubdtype(y.dtype, np.floating) and not np.all(np.mod(y, 1) == 0) for y in ys.values())
+
+
+def _targets(y: np.ndarray, key: str, path: Path) -> np.ndarray:
+    if not np.issubdtype(y.dtype, np.number) or not np.all(np.isfinite(y)):
+        raise DataNotFoundError(f"{path}: regression targets '{key}' must be finite numbers")
+    return y.astype(np.float32)
 
 
 def _labels(y: np.ndarray, key: str, path: Path) -> np.ndarray:
@@ -128,6 +141,19 @@ def _labels(y: np.ndarray, key: str, path: Path) -> np.ndarray:
     return y.astype(np.int64)
 
 
+def _split_plain(
+    x: np.ndarray, y: np.ndarray | None, val_fraction: float, test_fraction: float, seed: int
+) -> SplitDataset:
+    """Shuffled split of samples with continuous targets (no strata)."""
+    idx = stratified_split(np.arange(len(x)), None, val_fraction, test_fraction, seed)
+
+    def pick(i: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        return x[i], None if y is None else y[i]
+
+    (xtr, ytr), (xv, yv), (xte, yte) = pick(idx.x_train), pick(idx.x_val), pick(idx.x_test)
+    return SplitDataset(xtr, ytr, xv, yv, xte, yte)
+
+
 def load_file_data(cfg: FileDataConfig) -> SplitDataset:
     """Read the file and split it as configured.
 
@@ -138,21 +164,22 @@ def load_file_data(cfg: FileDataConfig) -> SplitDataset:
     r = _Reader(cfg.path)
     xs, ys = _layout(cfg, r.keys())
     x = {s: r.read(k).astype(np.float32) for s, k in xs.items()}
-    y = {s: _labels(r.read(k), k, cfg.path) for s, k in ys.items()} if ys else None
+    y = {s: r.read(k) for s, k in ys.items()} if ys else None
+    regression = bool(y) and _is_regression(y, cfg.task)
+    if y:
+        read = _targets if regression else _labels
+        y = {s: read(a, ys[s], cfg.path) for s, a in y.items()}
     if cfg.limit:
         x = {s: a[: cfg.limit] for s, a in x.items()}
         y = {s: a[: cfg.limit] for s, a in y.items()} if y else None
+    split = _split_plain if regression else stratified_split  # continuous targets: not stratified
     if "all" in x:
         if len(x["all"]) < 10:
             raise ConfigError(f"{cfg.path} holds {len(x['all'])} samples: too few to split")
-        ds = stratified_split(
-            x["all"], y["all"] if y else None, cfg.val_fraction, cfg.test_fraction, cfg.seed
-        )
+        ds = split(x["all"], y["all"] if y else None, cfg.val_fraction, cfg.test_fraction, cfg.seed)
     else:
         if "val" not in x:
-            tr = stratified_split(
-                x["train"], y["train"] if y else None, 0.0, max(cfg.val_fraction, 1e-9), cfg.seed
-            )
+            tr = split(x["train"], y["train"] if y else None, 0.0, max(cfg.val_fraction, 1e-9), cfg.seed)
             x["train"], x["val"] = tr.x_train, tr.x_test
             if y:
                 y["train"], y["val"] = tr.y_train, tr.y_test
@@ -167,6 +194,10 @@ def load_file_data(cfg: FileDataConfig) -> SplitDataset:
     if cfg.standardise:
         ds = ds.standardised()
     meta = {"generator": f"your file {cfg.path.name}", "source": "file", "file": str(cfg.path)}
+    if cfg.threshold is not None:
+        meta["threshold"] = cfg.threshold
+    if regression:
+        return ds.with_meta(**meta, task="regression", classes=[])
     if cfg.class_names:
         top = (
             max(int(a.max()) for a in (ds.y_train, ds.y_val, ds.y_test) if a is not None and len(a))

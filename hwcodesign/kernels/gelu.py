@@ -12,6 +12,7 @@ from torch import nn
 
 from ..hls.gelu.reference import check_params
 from .common import frac_bits, grid_integers, straight_through
+from .export import KernelExport, exporting, onnx_kernel
 from .shiftmax import shift_exp
 
 __all__ = ["ShiftGELU", "shift_gelu_int"]
@@ -31,7 +32,7 @@ def shift_gelu_int(x: torch.Tensor, fi: int, wo: int, fo: int, eb: int, sb: int)
     return torch.clamp(y, -(1 << (wo - 1)), (1 << (wo - 1)) - 1)
 
 
-class ShiftGELU(nn.Module):
+class ShiftGELU(KernelExport, nn.Module):
     """GELU as I-ViT's ShiftGELU computes it: ``x * sigmoid(1.702 x)`` with shifts and one division.
 
     Inputs with a scale above 1 (fraction bits ``F < 0``) are shifted left onto the integer grid
@@ -85,9 +86,14 @@ class ShiftGELU(nn.Module):
         Raises:
             KernelParameterError: a non-power-of-two scale, values off its grid or wider than ``in_bits``.
         """
+        if exporting():
+            p = self.exported(KERNEL)
+            keep = ("WI", "FI", "WO", "FO", "EB", "SB", "in_shift")
+            return onnx_kernel("ShiftGELU", x, p["F"], {k: p[k] for k in keep}, self.out_frac_bits)
         f = frac_bits(KERNEL, "scale", scale)
         xi = grid_integers(KERNEL, "x", x, f, self.in_bits)
         par = self.integer_params(scale)
+        self.remember({"F": f, **par})
         y = shift_gelu_int(
             xi << par["in_shift"],
             par["FI"],

@@ -16,6 +16,7 @@ from torch import nn
 from ..errors import KernelParameterError
 from ..hls.layernorm.reference import check_params, default_recip_bits, sigma_bits
 from .common import frac_bits, grid_integers, straight_through
+from .export import KernelExport, exporting, onnx_kernel
 
 __all__ = ["ILayerNorm", "i_layernorm_int"]
 
@@ -60,7 +61,7 @@ def i_layernorm_int(
     return n.clamp(-(1 << (wo - 1)), (1 << (wo - 1)) - 1)
 
 
-class ILayerNorm(nn.Module):
+class ILayerNorm(KernelExport, nn.Module):
     """LayerNorm over the last axis (``channels``) with integer statistics, as the RTL computes it.
 
     Args:
@@ -157,8 +158,13 @@ class ILayerNorm(nn.Module):
                 "C",
                 f"input's last axis has {tuple(x.shape)[-1:]} elements, the kernel {self.channels}",
             )
+        if exporting():
+            p = self.exported(KERNEL)
+            keep = ("WI", "WO", "FO", "G", "K", "FG", "WG", "WB", "gamma", "beta")
+            return onnx_kernel("ILayerNorm", x, p["F"], {k: p[k] for k in keep if k in p}, self.out_frac_bits)
         f = frac_bits(KERNEL, "scale", scale)
         ix = grid_integers(KERNEL, "x", x, f, self.in_bits)
+        self.remember({"F": f, **self.integer_params()})
         gi = bi = gq = bq = None
         if self.affine:
             gi, bi, gq, bq = self._quantized()

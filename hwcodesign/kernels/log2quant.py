@@ -15,6 +15,7 @@ from torch import nn
 
 from ..hls.log2quant.reference import KERNEL, SQRT2, SQRT2_BITS, check_dequant, check_params
 from .common import frac_bits, grid_integers, straight_through
+from .export import KernelExport, exporting, onnx_kernel
 
 __all__ = ["Log2Quant", "log2_quant_int", "dequantize_int"]
 
@@ -48,7 +49,7 @@ def dequantize_int(q: torch.Tensor, mode: int, f: int) -> torch.Tensor:
     return torch.where(q % 2 == 0, pow2(f - (q >> 1)), odd)
 
 
-class Log2Quant(nn.Module):
+class Log2Quant(KernelExport, nn.Module):
     """Quantize post-softmax values to ``bits``-bit log2 (mode 0) or log-sqrt2 (mode 1) codes.
 
     Args:
@@ -80,7 +81,12 @@ class Log2Quant(nn.Module):
         Raises:
             KernelParameterError: a non-power-of-two scale, or values off its grid or outside [0, 1).
         """
+        if exporting():
+            e = self.exported(KERNEL)
+            keep = ("WI", "WO", "MODE", "frac_bits")
+            return onnx_kernel("Log2Quant", p, e["WI"], {k: e[k] for k in keep}, e["frac_bits"])
         par = self.integer_params(scale)
+        self.remember(par)
         y = grid_integers(KERNEL, "p", p, par["WI"], par["WI"], signed=False)
         q = log2_quant_int(y, par["WI"], self.bits, self.mode)
         exact = dequantize_int(q, self.mode, par["frac_bits"]).to(torch.float64) * 2.0 ** -par["frac_bits"]

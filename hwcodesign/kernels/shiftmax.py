@@ -13,6 +13,7 @@ from torch import nn
 
 from ..hls.shiftmax.reference import check_params, row_bits
 from .common import frac_bits, grid_integers, straight_through
+from .export import KernelExport, exporting, onnx_kernel
 
 __all__ = ["Shiftmax", "shift_exp", "shiftmax_int"]
 
@@ -36,7 +37,7 @@ def shiftmax_int(x: torch.Tensor, fi: int, wo: int, eb: int) -> torch.Tensor:
     return torch.clamp((e * r) >> k, max=(1 << wo) - 1)
 
 
-class Shiftmax(nn.Module):
+class Shiftmax(KernelExport, nn.Module):
     """Softmax over ``dim`` as I-ViT's Shiftmax computes it: ``out_bits`` unsigned output bits.
 
     Inputs with a scale above 1 (fraction bits ``F < 0``) are shifted left onto the integer grid
@@ -73,9 +74,14 @@ class Shiftmax(nn.Module):
         Raises:
             KernelParameterError: a non-power-of-two scale, values off its grid or wider than ``in_bits``.
         """
+        if exporting():
+            p = self.exported(KERNEL)
+            keep = ("WI", "FI", "WO", "EB", "in_shift")
+            return onnx_kernel("Shiftmax", x, p["F"], {k: p[k] for k in keep}, self.out_bits)
         f = frac_bits(KERNEL, "scale", scale)
         xi = grid_integers(KERNEL, "x", x, f, self.in_bits).movedim(self.dim, -1)
         par = self.integer_params(scale, xi.shape[-1])
+        self.remember({"F": f, **par})
         xi = xi << par["in_shift"]
         y = shiftmax_int(xi, par["FI"], self.out_bits, self.extra_bits).movedim(-1, self.dim)
         exact = (y.to(torch.float64) * 2.0**-self.out_bits).to(x.dtype)

@@ -8,6 +8,7 @@ from pathlib import Path
 import yaml
 
 from ..artifacts import MODEL_FORMS
+from ..train.metrics import binomial_error
 from . import plots
 from .schema import Report
 
@@ -29,6 +30,7 @@ def render_html(report: Report, train_summary: dict) -> str:
         config_yaml=yaml.safe_dump(report.config, sort_keys=False),
         pct=_pct,
         fmt=_fmt,
+        err=binomial_error,
     )
 
 
@@ -37,7 +39,7 @@ def _plots(report: Report, summary: dict, classes: list[str]) -> dict[str, list[
         return base64.b64encode(png).decode()
 
     out: dict[str, list[tuple[str, str]]] = {"accuracy": [], "model": [], "steps": [], "resources": []}
-    models = [m for m in MODEL_FORMS if m in summary]
+    models = [m for m in MODEL_FORMS if summary.get(m, {}).get("roc")]
     if models:
         rocs = {m: summary[m]["roc"] for m in models}
         out["accuracy"].append(
@@ -47,7 +49,7 @@ def _plots(report: Report, summary: dict, classes: list[str]) -> dict[str, list[
                 b64(plots.roc_plot(rocs, {m: summary[m]["auc"] for m in models})),
             )
         )
-    if "quantized" in summary:
+    if "confusion" in summary.get("quantized", {}):
         out["accuracy"].append(
             (
                 "Confusion matrix of the quantized model (rows normalised)",
@@ -59,7 +61,7 @@ def _plots(report: Report, summary: dict, classes: list[str]) -> dict[str, list[
         out["accuracy"].append(
             ("Test accuracy: float vs quantized vs emulated hardware", b64(plots.accuracy_plot(acc)))
         )
-    hist = {m: summary[m].get("history", {}) for m in models if summary[m].get("history")}
+    hist = {m: summary[m].get("history", {}) for m in MODEL_FORMS if summary.get(m, {}).get("history")}
     if hist:
         out["model"].append(
             ("Training: validation accuracy and EBOPs per epoch", b64(plots.history_plot(hist)))

@@ -36,6 +36,17 @@ class Report(BaseModel):
     data: dict[str, Any] = Field(default_factory=dict, description="source, classes, counts")
     accuracy: dict[str, Metric] = Field(default_factory=dict, description="test accuracy per model form")
     auc: dict[str, dict[str, float]] = Field(default_factory=dict, description="model -> class -> ROC AUC")
+    efficiency: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="signal efficiency at fixed mistag rates: model, class, mistag, efficiency, "
+        "binomial uncertainty, n_signal, n_background",
+    )
+    regression: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="model form -> residual bias, resolution, RMS, MAE (regression)"
+    )
+    inputs: dict[str, Any] = Field(
+        default_factory=dict, description="what the design takes (shape, preprocessing, format) and gives"
+    )
     bit_exactness: dict[str, Metric] = Field(
         default_factory=dict, description="fraction of test samples with identical outputs (or argmax)"
     )

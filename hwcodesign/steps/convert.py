@@ -13,12 +13,19 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from ..artifacts import HLS_EMULATION, HLS_PROJECT, load_dataset, load_keras_model, load_predictions
+from ..artifacts import (
+    HLS_EMULATION,
+    HLS_PROJECT,
+    load_dataset,
+    load_keras_model,
+    load_predictions,
+    load_train_summary,
+)
 from ..backends.hls4ml.keras import check_hls4ml_support, convert_keras, hls4ml_config
 from ..frameworks import versions
 from ..records import Metric, ReportPart, StepResult
 from ..run import Run
-from ..train.metrics import identical_fraction
+from ..train.metrics import accuracy_of_run_outputs, identical_fraction
 
 __all__ = ["step_convert"]
 
@@ -55,10 +62,9 @@ def step_convert(run: Run, out: Path) -> StepResult:
         "compile_seconds": Metric(value=round(compile_s, 2), unit="s", source="wall clock"),
     }
     report = ReportPart(bit_exactness={"hls4ml_vs_keras": metrics["bit_exact_fraction"]})
-    if ds.labelled:
-        metrics["accuracy_emulated"] = Metric(
-            value=float((y_hls.argmax(1) == ds.y_test).mean()), unit="fraction", n=n, source=src
-        )
+    acc = accuracy_of_run_outputs(y_hls, ds.y_test, load_train_summary(run)) if ds.labelled else None
+    if acc is not None:  # None: a regression (its residuals are in the report)
+        metrics["accuracy_emulated"] = Metric(value=acc, unit="fraction", n=n, source=src)
         report = report.model_copy(update={"accuracy": {"emulated": metrics["accuracy_emulated"]}})
     return StepResult(
         metrics=metrics,

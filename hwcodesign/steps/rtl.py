@@ -16,14 +16,22 @@ from pathlib import Path
 
 import numpy as np
 
-from ..artifacts import RTL_OUTPUTS, RTL_PROJECT, RTL_TIMING, load_dataset, load_emulation, load_keras_model
+from ..artifacts import (
+    RTL_OUTPUTS,
+    RTL_PROJECT,
+    RTL_TIMING,
+    load_dataset,
+    load_emulation,
+    load_keras_model,
+    load_train_summary,
+)
 from ..backends.da4ml.project import write_rtl
 from ..backends.da4ml.stream_sim import simulate
 from ..frameworks import versions
 from ..records import Metric, ReportPart, StepResult
 from ..run import Run
 from ..tools import verilator
-from ..train.metrics import identical_fraction
+from ..train.metrics import accuracy_of_run_outputs, identical_fraction
 
 __all__ = ["step_rtl"]
 
@@ -73,11 +81,11 @@ def step_rtl(run: Run, out: Path) -> StepResult:
     (out / RTL_TIMING.filename).write_text(json.dumps(timing))
     m = _metrics(cfg, project, sim, n, frac_hls, identical_fraction(sim.outputs, y_keras)[0], trace_s)
     report = _report(cfg, m)
-    if labels is not None:
-        src = m["latency_cycles"].source
-        m["accuracy_rtl"] = Metric(
-            value=float((sim.outputs.argmax(1) == labels).mean()), unit="fraction", n=n, source=src
-        )
+    acc = (
+        accuracy_of_run_outputs(sim.outputs, labels, load_train_summary(run)) if labels is not None else None
+    )
+    if acc is not None:  # None: a regression (its residuals are in the report)
+        m["accuracy_rtl"] = Metric(value=acc, unit="fraction", n=n, source=m["latency_cycles"].source)
         report = report.model_copy(update={"accuracy": {"rtl": m["accuracy_rtl"]}})
     return StepResult(
         metrics=m,

@@ -108,41 +108,13 @@ def synth_xilinx(
             plain file name (a string parameter, e.g. a ``$readmemh`` file in ``memory_dir``).
         ToolError: yosys failed (log tail included).
     """
-    sets = []
-    for name, value in (parameters or {}).items():
-        plain = isinstance(value, int) or (isinstance(value, str) and re.fullmatch(r"[\w.+-]+", value, re.A))
-        if not re.fullmatch(r"[A-Za-z_]\w*", name, re.A) or not plain:
-            raise ConfigError(
-                f"yosys parameter {name!r} = {value!r}: needs an identifier and an integer or a plain "
-                "file name"
-            )
-        sets.append(f"-set {name} " + (f'"{value}"' if isinstance(value, str) else str(int(value))))
+    sets = _chparam_sets(parameters or {})
     workdir.mkdir(parents=True, exist_ok=True)
     with plain_workdir("yosys") as wd:
         names = link_inputs(wd, list(sources), "src")
         for mem in sorted(memory_dir.glob("*")) if memory_dir else []:
             (wd / mem.name).symlink_to(mem.resolve())  # referenced by name from the Verilog
-        if parameters:
-            elaborate = [
-                *(f"read_verilog -sv {n}" for n in names),
-                f"chparam {' '.join(sets)} {top}",
-                f"hierarchy -check -top {top}",
-                f"rename -top {top}",  # hierarchy names the re-derived top $paramod$...
-            ]
-        else:
-            elaborate = [*(f"read_verilog -defer -sv {n}" for n in names), f"hierarchy -check -top {top}"]
-        script = "\n".join(
-            [
-                *elaborate,
-                "proc",
-                *(["flatten"] if flatten else []),
-                *(["memory_map"] if map_memories else []),
-                f"synth_xilinx -family {family} -top {top} -noiopad -noclkbuf"
-                + (" -flatten" if flatten else "")
-                + (" -nodsp" if nodsp else ""),
-                "tee -q -o stat.json stat -json",
-            ]
-        )
+        script = _script(names, top, family, sets, flatten, nodsp, map_memories)
         (wd / "synth.ys").write_text(script + "\n")
         (workdir / f"{top}.ys").write_text(script + "\n")
         result = run_logged(
@@ -159,6 +131,52 @@ def synth_xilinx(
             )
         cells = parse_stat_json((wd / "stat.json").read_text(), top)
     return SynthResult(categorise_cells(cells), cells, result.seconds, False, result.log_file, script)
+
+
+def _chparam_sets(parameters: dict[str, int | str]) -> list[str]:
+    """``-set name value`` arguments of ``chparam``.
+
+    Raises:
+        ConfigError: a name that is not an identifier, or a value neither an integer nor a plain
+            file name.
+    """
+    sets = []
+    for name, value in parameters.items():
+        plain = isinstance(value, int) or (isinstance(value, str) and re.fullmatch(r"[\w.+-]+", value, re.A))
+        if not re.fullmatch(r"[A-Za-z_]\w*", name, re.A) or not plain:
+            raise ConfigError(
+                f"yosys parameter {name!r} = {value!r}: needs an identifier and an integer or a plain "
+                "file name"
+            )
+        sets.append(f"-set {name} " + (f'"{value}"' if isinstance(value, str) else str(int(value))))
+    return sets
+
+
+def _script(
+    names: list[str], top: str, family: str, sets: list[str], flatten: bool, nodsp: bool, map_memories: bool
+) -> str:
+    """The Yosys script: read (elaborating with parameters when given), synth_xilinx, stat."""
+    if sets:
+        elaborate = [
+            *(f"read_verilog -sv {n}" for n in names),
+            f"chparam {' '.join(sets)} {top}",
+            f"hierarchy -check -top {top}",
+            f"rename -top {top}",  # hierarchy names the re-derived top $paramod$...
+        ]
+    else:
+        elaborate = [*(f"read_verilog -defer -sv {n}" for n in names), f"hierarchy -check -top {top}"]
+    return "\n".join(
+        [
+            *elaborate,
+            "proc",
+            *(["flatten"] if flatten else []),
+            *(["memory_map"] if map_memories else []),
+            f"synth_xilinx -family {family} -top {top} -noiopad -noclkbuf"
+            + (" -flatten" if flatten else "")
+            + (" -nodsp" if nodsp else ""),
+            "tee -q -o stat.json stat -json",
+        ]
+    )
 
 
 def synth_modules(

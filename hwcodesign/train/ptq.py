@@ -11,8 +11,10 @@ sample). The result is an ordinary HGQ2 model: hls4ml and da4ml implement it bit
 so the whole flow (emulation, RTL) applies.
 
 A softmax (a ``Softmax`` layer or ``activation="softmax"``) becomes HGQ2's table-based
-``QSoftmax`` with tables sized by ``softmax_table_bits``; any layer or activation without a
-bit-exact HGQ2 form is refused by name.
+``QSoftmax`` with tables sized by ``softmax_table_bits``. A sigmoid on the model's output (a
+binary classifier) stays in software: the design outputs the logit, and a logit at or above 0
+is a probability at or above 0.5 (the sigmoid is monotonic). Any other layer or activation
+without a bit-exact HGQ2 form is refused by name.
 """
 
 from __future__ import annotations
@@ -29,7 +31,14 @@ from ..errors import UnsupportedLayerError
 if TYPE_CHECKING:
     import keras
 
-__all__ = ["PTQConfig", "quantize_float_model", "supported_float_layers", "parse_fixed"]
+__all__ = [
+    "PTQConfig",
+    "quantize_float_model",
+    "supported_float_layers",
+    "parse_fixed",
+    "output_sigmoids",
+    "outputs_of",
+]
 
 _FIXED = re.compile(r"^(?:ap_)?fixed<\s*(\d+)\s*,\s*(-?\d+)\s*>$")
 
@@ -108,6 +117,9 @@ _WEIGHTS = {
 }
 
 
+#: HGQ2's names of weights that differ from Keras' (its QBatchNormalization refuses ``gamma``).
+_HGQ_NAMES = {"gamma": "bn_gamma", "beta": "bn_beta"}
+
 _HINTS = {
     "MultiHeadAttention": "attention is implemented as HGQ2's hgq.layers.QMultiHeadAttention: train with it",
     "LayerNormalization": "no bit-exact LayerNorm exists in hls4ml; fold it into the next Dense or drop it",
@@ -157,13 +169,32 @@ def relu_folds(model: keras.Model) -> dict[str, str]:
     return folds
 
 
+def output_sigmoids(model: keras.Model) -> set[str]:
+    """Names of the layers whose sigmoid is the model's output (left to software: the design
+    outputs the logit)."""
+    outs = {id(t._keras_history.operation) for t in model.outputs}
+    return {
+        layer.name for layer in model.layers if id(layer) in outs and _activation_name(layer) == "sigmoid"
+    }
+
+
+def outputs_of(model: keras.Model, quantized: bool = False) -> str:
+    """'probabilities' when the model ends in a softmax (kept, as a table) or a sigmoid (kept by
+    the float model only), else 'logits'."""
+    last = model.outputs[0]._keras_history.operation
+    act = _activation_name(last) if _SUPPORTED.get(_path(last)) != "QSoftmax" else "softmax"
+    if act == "softmax" or (act == "sigmoid" and not quantized):
+        return "probabilities"
+    return "logits"
+
+
 def check_float_layers(model: keras.Model) -> None:
     """Refuse layers and activations without a bit-exact HGQ2 form, naming the first.
 
     Raises:
         UnsupportedLayerError: with the layer, its index, its class path and what is supported.
     """
-    folds = relu_folds(model)
+    folds, sigmoids = relu_folds(model), output_sigmoids(model)
     for i, layer in enumerate(model.layers):
         path = _path(layer)
         if path not in _SUPPORTED:
@@ -189,6 +220,8 @@ def check_float_layers(model: keras.Model) -> None:
                 ["ReLU as the activation of a Dense/EinsumDense/Conv, or right after one"],
                 "a standalone ReLU is not bit-exact in hls4ml; give the preceding layer activation='relu'",
             )
+        if act == "sigmoid" and layer.name in sigmoids:
+            continue
         if act not in _ACTIVATIONS and (hasattr(layer, "activation") or path.endswith("ReLU")):
             raise UnsupportedLayerError(
                 layer.name,
@@ -196,7 +229,8 @@ def check_float_layers(model: keras.Model) -> None:
                 i,
                 "post-training quantization to HGQ2",
                 [f"activation {a}" for a in _ACTIVATIONS],
-                "tanh/sigmoid/... have no bit-exact table here yet",
+                "tanh/sigmoid/... have no bit-exact table here yet (a sigmoid on the model's output is "
+                "fine: the design then outputs the logit)",
             )
 
 
@@ -242,15 +276,15 @@ def quantize_float_model(model: keras.Model, x_calib, cfg: PTQConfig) -> keras.M
         ),
     ):
         softmax = softmax_factory(q, i_data, frac, t)
-        folds = relu_folds(model)
-        new_model = _rebuild(model, lambda layer: _hgq_layers(layer, q, softmax, folds))
+        folds, sigmoids = relu_folds(model), output_sigmoids(model)
+        new_model = _rebuild(model, lambda layer: _hgq_layers(layer, q, softmax, folds, sigmoids))
     for layer in model.layers:
         kind = _SUPPORTED[_path(layer)]
         if kind in _WEIGHTS:
             new = new_model.get_layer(layer.name)
             for attr in _WEIGHTS[kind]:
                 if getattr(layer, attr, None) is not None:
-                    getattr(new, attr).assign(getattr(layer, attr))
+                    getattr(new, _HGQ_NAMES.get(attr, attr)).assign(getattr(layer, attr))
     if cfg.integer_bits == "profiled":
         trace_minmax(new_model, x_calib, batch_size=1024, verbose=0)
     return new_model
@@ -274,11 +308,12 @@ def softmax_factory(q, i_data: int, frac: int, table_bits: int) -> Callable:
     return softmax
 
 
-def _hgq_layers(layer, q, softmax: Callable, folds: dict[str, str]) -> list:
-    """The HGQ2 layers (applied in order) that replace one float layer."""
+def _hgq_layers(layer, q, softmax: Callable, folds: dict[str, str], sigmoids: set[str] = frozenset()) -> list:
+    """The HGQ2 layers (applied in order) that replace one float layer (an output sigmoid is
+    left out: the design outputs the logit)."""
     kind = _SUPPORTED[_path(layer)]
     cfg = layer.get_config()
-    if kind == _DROP or layer.name in folds:
+    if kind == _DROP or layer.name in folds or (kind == "activation" and layer.name in sigmoids):
         return []
     if kind == _PASS:
         return [type(layer).from_config(cfg)]
@@ -289,6 +324,7 @@ def _hgq_layers(layer, q, softmax: Callable, folds: dict[str, str]) -> list:
         return [softmax(layer.name)] if act == "softmax" else []  # linear (relu is folded)
     act = cfg.pop("activation", None)
     act_name = act if isinstance(act, str) else getattr(act, "__name__", "linear")
+    act_name = "linear" if layer.name in sigmoids else act_name
     for k in ("dtype", "trainable", "lora_rank", "lora_alpha", "quantization_config"):
         cfg.pop(k, None)
     extra = {}

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import yaml
 
-from .sandbox import RUN_NAME, TINY, Sandbox
+from .sandbox import REPO, RUN_NAME, TINY, Sandbox
 
 CFG = "cfg.yaml"
 
@@ -88,6 +88,19 @@ def _model_file(content: bytes | None = None, zip_of: str | None = None) -> Call
         sb.cfg.write_text(yaml.safe_dump(cfg))
 
     return setup
+
+
+def _sweep_spec(sb: Sandbox) -> None:
+    """The jet sweep spec, its runs inside the sandbox (should anything start, it stays there)."""
+    spec = yaml.safe_load((REPO / "configs" / "sweeps" / "jet_pareto.yaml").read_text())
+    spec["runs_dir"] = "runs"
+    spec["base"] = str(REPO / "configs" / "sweeps" / spec["base"]) if "base" in spec else spec.get("base")
+    (sb.root / "sweep.yaml").write_text(yaml.safe_dump(spec))
+
+
+def _with_nans(x: np.ndarray) -> np.ndarray:
+    x[1, 0, 0], x[1, 2, 3], x[7, 5, 1] = np.nan, np.inf, -np.inf
+    return x
 
 
 def _truncated_keras(sb: Sandbox) -> None:
@@ -454,6 +467,99 @@ CASES: list[Case] = [
     Case("show-not-a-run", ("show", "."), 2, r"is not a hwcodesign run folder \(it has no config\.yaml\)"),
     Case("show-missing-folder", ("show", "nowhere"), 2, r"nowhere is not a folder"),
     Case("report-not-a-run", ("report", "."), 2, r"is not a hwcodesign run folder"),
+    Case(
+        "run-model-missing-until-data",
+        ("run", "--model", "gone.keras", "--data", "d.npz", "--until", "data", "--runs-dir", "runs"),
+        2,
+        r"model file not found: .*gone\.keras \(model\.path\)",
+        setup=lambda sb: _npz(sb, x=np.zeros((50, 8)), y=np.arange(50) % 5),
+    ),
+    Case(
+        "set-zero-width",
+        (*R, "--set", "model.ff_dim=0"),
+        2,
+        r"model\.ff_dim: Input should be greater than or equal to 1",
+    ),
+    Case(
+        "set-zero-batch-size",
+        (*R, "--set", "target.deploy.batch_sizes=[64, 0]"),
+        2,
+        r"target\.deploy\.batch_sizes\.1: Input should be greater than or equal to 1",
+    ),
+    # -- emulate, deploy, sweep ----------------------------------------------------------
+    Case("emulate-chunk-0", ("emulate", f"runs/{RUN_NAME}", "--chunk", "0"), 2, r"chunk must be at least 1"),
+    Case(
+        "emulate-threads-negative",
+        ("emulate", f"runs/{RUN_NAME}", "--threads", "-3"),
+        2,
+        r"threads must be 0 \(all cores\) or a positive number, got -3",
+    ),
+    Case(
+        "emulate-out-folder-missing",
+        ("emulate", f"runs/{RUN_NAME}", "--out", "nowhere/scores.npy"),
+        2,
+        r"--out nowhere/scores\.npy: the folder nowhere does not exist",
+    ),
+    Case(
+        "emulate-out-not-npy",
+        ("emulate", f"runs/{RUN_NAME}", "--out", "scores.csv"),
+        2,
+        r"outputs are written as a \.npy file",
+    ),
+    Case(
+        "emulate-out-exists",
+        ("emulate", f"runs/{RUN_NAME}", "--out", "keep.npy"),
+        2,
+        r"keep\.npy exists; remove it or choose another --out",
+        setup=_file("keep.npy"),
+    ),
+    Case(
+        "emulate-data-garbage",
+        ("emulate", f"runs/{RUN_NAME}", "--data", "x.npy"),
+        2,
+        r"x\.npy is not a readable \.npy file",
+        setup=_file("x.npy", b"\x93NUMPY not really"),
+    ),
+    Case(
+        "emulate-data-missing",
+        ("emulate", f"runs/{RUN_NAME}", "--data", "gone.npy"),
+        2,
+        r"gone\.npy: no such file",
+    ),
+    Case("emulate-not-a-run", ("emulate", "."), 2, r"is not a hwcodesign run folder"),
+    Case(
+        "emulate-transposed-input",
+        ("emulate", f"runs/{RUN_NAME}", "--data", "x.npy"),
+        2,
+        r"inputs of shape \(20, 4, 8\) do not fit the design, which takes \(n, 8, 4\): axis 1 is 4, not 8; "
+        r"axis 2 is 8, not 4",
+        setup=lambda sb: np.save(sb.root / "x.npy", np.zeros((20, 4, 8), np.float32)),
+        needs_run=True,
+    ),
+    Case(
+        "emulate-nan-input",
+        ("emulate", f"runs/{RUN_NAME}", "--data", "x.npy"),
+        2,
+        r"inputs hold 3 NaN/Inf values \(in 2 of 20 samples, first: \[1, 7\]\)",
+        setup=lambda sb: np.save(sb.root / "x.npy", _with_nans(np.ones((20, 8, 4), np.float32))),
+        needs_run=True,
+    ),
+    Case("deploy-not-a-run", ("deploy", "."), 2, r"is not a hwcodesign run folder"),
+    Case(
+        "sweep-trials-0",
+        ("sweep", "run", "sweep.yaml", "--trials", "0"),
+        2,
+        r"trials: Input should be greater than or equal to 1",
+        setup=_sweep_spec,
+    ),
+    Case(
+        "sweep-csv-folder-missing",
+        ("sweep", "show", "sweep.yaml", "--csv", "nowhere/t.csv"),
+        2,
+        r"--csv nowhere/t\.csv: the folder nowhere does not exist",
+        setup=_sweep_spec,
+    ),
+    Case("sweep-spec-missing", ("sweep", "show", "nowhere.yaml"), 2, r"sweep spec not found: nowhere\.yaml"),
     # -- where the run folder goes -------------------------------------------------------
     Case(
         "runs-dir-parent-is-a-file",

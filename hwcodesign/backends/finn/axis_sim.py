@@ -1,10 +1,12 @@
 """Verilator simulation of one AXI-stream RTL block (as finn-plus generates them).
 
 The block has ``ap_clk``, ``ap_rst_n``, input streams ``in<i>_V_{TDATA,TVALID,TREADY}`` and
-one output stream ``out0_V_*``. Every other input port (AXI-lite configuration, a second
-clock) is tied to 0. The testbench (``sim/finn_axis_tb.cpp.in``) is filled in per block,
-streams the given words in, keeps the output always ready, and records every output word
-and the cycle it arrived in, so cycles per frame are measured, not estimated.
+output streams ``out<j>_V_*`` (one or several: a split, a replicate). Every other input port
+(AXI-lite configuration, a second clock) is tied to 0. The testbench
+(``sim/finn_axis_tb.cpp.in``) is filled in per block, streams the given words in as fast as
+the block takes them, drives each output's TREADY on its own (always high, or high on a given
+percentage of the cycles, drawn independently per output), and records every output word and
+the cycle it arrived in, so cycles per frame are measured, not estimated.
 """
 
 from __future__ import annotations
@@ -20,7 +22,15 @@ import numpy as np
 from ...tools import verilator
 from ...tools.process import run_logged
 
-__all__ = ["AxisBlock", "input_ports", "build_axis_sim", "run_axis_sim", "words_to_chunks", "chunks_to_words"]
+__all__ = [
+    "AxisBlock",
+    "input_ports",
+    "build_axis_sim",
+    "run_axis_sim",
+    "run_axis_sim_multi",
+    "words_to_chunks",
+    "chunks_to_words",
+]
 
 SIM_DIR = Path(__file__).resolve().parents[2] / "sim"
 TEMPLATE = SIM_DIR / "finn_axis_tb.cpp.in"
@@ -28,12 +38,18 @@ TEMPLATE = SIM_DIR / "finn_axis_tb.cpp.in"
 
 @dataclass(frozen=True)
 class AxisBlock:
-    """One RTL block: its top module, sources, and stream widths (bits, as padded by FINN)."""
+    """One RTL block: its top module, sources, and stream widths (bits, as padded by FINN):
+    ``out_width`` is output 0's, ``more_out_widths`` those of outputs 1, 2, ... if any."""
 
     top: str
     sources: tuple[Path, ...]
     in_widths: tuple[int, ...]
     out_width: int
+    more_out_widths: tuple[int, ...] = ()
+
+    @property
+    def out_widths(self) -> tuple[int, ...]:
+        return (self.out_width, *self.more_out_widths)
 
 
 def input_ports(verilog: str, top: str) -> list[str]:
@@ -63,17 +79,29 @@ def _testbench(block: AxisBlock, tie_offs: Sequence[str], has_clk2x: bool) -> st
         )
         fire.append(f"        const bool fire{i} = have{i} && dut->in{i}_V_TREADY;")
         adv.append(f"        if (fire{i}) pos[{i}] += {c};")
+    ready, take = [], []
+    for j in range(len(block.out_widths)):
+        ready.append(f"        dut->out{j}_V_TREADY = out[{j}].ready;")
+        take.append(
+            f"        if (dut->out{j}_V_TVALID && out[{j}].ready) {{\n"
+            f"            out[{j}].take(dut->out{j}_V_TDATA, cycle);\n"
+            "            if (cycle < first_out) first_out = cycle;\n"
+            "            last_out = cycle;\n"
+            "        }"
+        )
     return (
         TEMPLATE.read_text()
         .replace("@TOP@", block.top)
         .replace("@N_IN@", str(n))
-        .replace("@IN_CHUNKS@", ", ".join(str(_chunks(w)) for w in block.in_widths))
-        .replace("@OUT_CHUNKS@", str(_chunks(block.out_width)))
+        .replace("@N_OUT@", str(len(block.out_widths)))
+        .replace("@OUT_CHUNKS@", ", ".join(str(_chunks(w)) for w in block.out_widths))
         .replace("@TIE_OFFS@", "\n".join(f"    dut->{p} = 0;" for p in tie_offs))
         .replace("@CLK_LOW@", clk_low)
         .replace("@CLK_HIGH@", clk_high)
         .replace("@SET_INPUTS@", "\n".join(set_in))
+        .replace("@SET_READY@", "\n".join(ready))
         .replace("@FIRE_INPUTS@", "\n".join(fire))
+        .replace("@TAKE_OUTPUTS@", "\n".join(take))
         .replace("@ADVANCE@", "\n".join(adv))
     )
 
@@ -91,7 +119,7 @@ def build_axis_sim(
     ports = input_ports(top_src.read_text(), block.top)
     workdir.mkdir(parents=True, exist_ok=True)
     tb = workdir / f"{block.top}_tb.cpp"
-    driven = {"ap_clk", "ap_clk2x", "ap_rst_n", "out0_V_TREADY"}
+    driven = {"ap_clk", "ap_clk2x", "ap_rst_n"} | {f"out{j}_V_TREADY" for j in range(len(block.out_widths))}
     driven |= {f"in{i}_V_{s}" for i in range(len(block.in_widths)) for s in ("TDATA", "TVALID")}
     tb.write_text(_testbench(block, [p for p in ports if p not in driven], "ap_clk2x" in ports))
     return verilator.build_cached(
@@ -131,26 +159,60 @@ def run_axis_sim(
     cwd: Path | None = None,
     max_cycles: int = 10_000_000,
 ) -> tuple[list[int], dict]:
-    """Stream ``inputs`` (one word list per input stream) and collect ``n_out_words``.
+    """Stream ``inputs`` (one word list per input stream) and collect ``n_out_words`` from a
+    block with one output, always ready.
 
     ``cwd`` is where the block's memory-initialisation files are found.
     Returns (output words, stats) with stats holding "cycles", "first_out_cycle",
     "last_out_cycle", "timed_out" and "out_cycles" (the cycle each output word arrived in).
+    """
+    words, stats = run_axis_sim_multi(exe, block, inputs, [n_out_words], workdir, cwd, max_cycles)
+    first = {k: stats[k][0] for k in ("out_cycles", "out_words", "extra_words")}
+    return words[0], {**stats, **first}
+
+
+def run_axis_sim_multi(
+    exe: Path,
+    block: AxisBlock,
+    inputs: Sequence[Sequence[int]],
+    n_out_words: Sequence[int],
+    workdir: Path,
+    cwd: Path | None = None,
+    max_cycles: int = 10_000_000,
+    ready_percent: int = 100,
+    seed: int = 1,
+) -> tuple[list[list[int]], dict]:
+    """Stream ``inputs`` (one word list per input stream) and collect ``n_out_words[j]`` words
+    from each output ``j``; each output is ready on ``ready_percent`` % of the cycles, drawn
+    independently per output (100: always ready, for cycle counts).
+
+    ``cwd`` is where the block's memory-initialisation files are found.
+    Returns (words per output, stats) with stats holding "cycles", "first_out_cycle",
+    "last_out_cycle", "timed_out", "extra_words" (per output, words beyond ``n_out_words``)
+    and "out_cycles" (per output, the cycle each word arrived in).
     """
     files = []
     for i, (words, width) in enumerate(zip(inputs, block.in_widths, strict=True)):
         f = workdir / f"in{i}.bin"
         words_to_chunks(words, width).tofile(f)
         files.append(f.resolve())
-    out = workdir / "out.bin"
+    if len(n_out_words) != len(block.out_widths):
+        raise ValueError(
+            f"{block.top}: {len(block.out_widths)} outputs, {len(n_out_words)} word counts given"
+        )
+    prefix = (workdir / "out").resolve()
     res = run_logged(
         "verilator-sim",
-        [exe.resolve(), out.resolve(), n_out_words, max_cycles, *files],
+        [exe.resolve(), prefix, max_cycles, ready_percent, seed, *n_out_words, *files],
         cwd or workdir,
         workdir / "sim.log",
         check=False,
     )
     stats = json.loads(res.log().strip().splitlines()[-1])
-    words = chunks_to_words(np.fromfile(out, dtype=np.uint32), block.out_width)
-    stats["out_cycles"] = np.fromfile(f"{out}.cycles", dtype=np.uint64).astype(np.int64)
+    words, cycles = [], []
+    for j, width in enumerate(block.out_widths):
+        out = Path(f"{prefix}{j}.bin")
+        words.append(chunks_to_words(np.fromfile(out, dtype=np.uint32), width))
+        cycles.append(np.fromfile(f"{out}.cycles", dtype=np.uint64).astype(np.int64))
+    stats["out_cycles"] = cycles
     return words, stats

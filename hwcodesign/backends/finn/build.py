@@ -31,28 +31,68 @@ __all__ = [
 ]
 
 
-VERIFY_AFTER = {"streamline", "convert_to_hw"}
+VERIFY_AFTER = {"streamline", "integer_layers", "convert_to_hw"}
 
 
-def stages(cfg) -> list[tuple[str, Callable]]:
+def stages(cfg, ties_to_even: bool = False) -> list[tuple[str, Callable]]:
+    """The build as named stages. ``ties_to_even``: make thresholds round half to even like
+    Brevitas (exact with power-of-two scales: ``passes.has_po2_scales``). A model with
+    hwcodesign's integer kernels gets the ``integer_layers`` stage (``passes/integer.py``)."""
+    from .ops import register_ops
+
+    register_ops()  # hwcodesign's RTL layers into finn-plus' domains (SpecializeLayers picks them)
     import finn.builder.build_dataflow_steps as S
     from finn.builder.custom_step_library.transformer_adhoc import step_convert_to_hw
     from finn.transformation.fpgadataflow.convert_to_hw.layer_norm import InferLayerNorm
     from finn.transformation.streamline.round_thresholds import RoundAndClipThresholds
     from finn.transformation.streamline.streamline_plus import StreamlinePlus
+    from qonnx.transformation.infer_datatypes import InferDataTypes
+    from qonnx.transformation.infer_shapes import InferShapes
 
-    from .passes import ExplicitLayerNormBias, FixMultiThresholdLayout, SplitSizesAsInput
+    from .passes import (
+        ExplicitLayerNormBias,
+        FixMultiThresholdLayout,
+        InferActMatMul,
+        InferIntegerAdd,
+        InferIntegerKernels,
+        RoundThresholdTiesToEven,
+        SplitSizesAsInput,
+    )
 
     def qonnx_to_finn(m, c):
         return S.step_qonnx_to_finn(m, c).transform(FixMultiThresholdLayout()).transform(SplitSizesAsInput())
 
-    def streamline(m, c):
-        m = S.step_streamline(m, c).transform(StreamlinePlus())
+    def round_thresholds(m):
+        if ties_to_even:
+            m = m.transform(RoundThresholdTiesToEven())
         return m.transform(RoundAndClipThresholds())
+
+    def streamline(m, c):
+        return round_thresholds(S.step_streamline(m, c).transform(StreamlinePlus()))
+
+    def integer_layers(m, c):
+        from finn.transformation.streamline.absorb import AbsorbMulIntoMultiThreshold
+
+        for p in (
+            InferIntegerKernels(),
+            InferActMatMul(),
+            InferIntegerAdd(),
+            InferShapes(),
+            InferDataTypes(),
+        ):
+            m = m.transform(p)
+        return round_thresholds(m.transform(AbsorbMulIntoMultiThreshold()).transform(InferDataTypes()))
 
     def convert_to_hw(m, c):
         m = step_convert_to_hw(m, c)
         return m.transform(ExplicitLayerNormBias()).transform(InferLayerNorm())
+
+    def target_fps_folding(m, c):
+        from .passes import FoldIntegerLayers
+
+        m = S.step_target_fps_parallelization(m, c)
+        target = 1e9 / (c.target_fps * c.synth_clk_period_ns)  # cycles per frame at the clock
+        return m.transform(FoldIntegerLayers(target))
 
     def specialize(m, c):
         if not cfg.prefer_rtl:
@@ -63,10 +103,11 @@ def stages(cfg) -> list[tuple[str, Callable]]:
         ("qonnx_to_finn", qonnx_to_finn),
         ("tidy_up", S.step_tidy_up),
         ("streamline", streamline),
+        ("integer_layers", integer_layers),
         ("convert_to_hw", convert_to_hw),
         ("dataflow_partition", S.step_create_dataflow_partition),
         ("specialize_layers", specialize),
-        ("target_fps_folding", S.step_target_fps_parallelization),
+        ("target_fps_folding", target_fps_folding),
         ("apply_folding", S.step_apply_folding_config),
         ("minimize_bit_width", S.step_minimize_bit_width),
         ("estimate_reports", S.step_generate_estimate_reports),

@@ -3,8 +3,10 @@ Python semantics of each layer.
 
 The reference: the dataflow graph executed node by node with each specialised layer's
 base-class ``execute_node`` (what finn-plus' "python" mode computes). Each RTL layer gets
-the same input frames as AXI streams (``axis_sim``); its output stream is unpacked and
-compared bit for bit, and cycles per frame are measured next to finn-plus' estimate.
+the same input frames as AXI streams (``axis_sim``); each of its output streams is unpacked
+and compared bit for bit, and cycles per frame are measured next to finn-plus' estimate.
+Initializer inputs are parameters inside the layer (thresholds, a ROM), except MVAU/VVAU
+weights, which stream. hwcodesign's own layers (``backends/finn/ops``) are registered first.
 """
 
 from __future__ import annotations
@@ -26,16 +28,21 @@ def _base_class(inst, op_type: str):
     return next((c for c in type(inst).__mro__ if c.__name__ == base), None) if base else None
 
 
-def run_graph(model, frame: np.ndarray, stop_before: str | None = None) -> dict:
+def run_graph(model, frame: np.ndarray | dict[str, np.ndarray], stop_before: str | None = None) -> dict:
     """Execute a FINN graph node by node on one frame (HW layers with their base class'
-    Python semantics) and return the context; stop before node ``stop_before`` if given."""
+    Python semantics) and return the context; stop before node ``stop_before`` if given.
+    ``frame`` is the first graph input's value, or a dict of values for several inputs."""
     from qonnx.core.onnx_exec import execute_node
     from qonnx.custom_op.registry import getCustomOp
 
-    iname = model.graph.input[0].name
+    from .ops import register_ops
+
+    register_ops()
+    frames = frame if isinstance(frame, dict) else {model.graph.input[0].name: frame}
     opset = model.model.opset_import[0].version
     ctx = model.make_empty_exec_context()
-    ctx[iname] = frame.reshape(model.get_tensor_shape(iname)).astype(np.float32)
+    for name, value in frames.items():
+        ctx[name] = np.asarray(value).reshape(model.get_tensor_shape(name)).astype(np.float32)
     for node in model.graph.node:
         if node.name == stop_before:
             break
@@ -60,12 +67,10 @@ def layer_sources(inst) -> tuple[Path, ...]:
     return tuple(PATCHES / p.name if (PATCHES / p.name).exists() else p for p in files)
 
 
-def simulate_layer(model, node, contexts: list[dict], workdir: Path) -> dict:
-    """Simulate one RTL layer on the frames in ``contexts``; returns a result row."""
-    from finn.util.data_packing import npy_to_rtlsim_input, rtlsim_output_to_npy
-    from qonnx.custom_op.registry import getCustomOp
+def _input_streams(model, node, inst, contexts: list[dict], workdir: Path) -> tuple[list, list] | str:
+    """(word lists, padded widths) of the layer's stream inputs, or why it cannot be simulated."""
+    from finn.util.data_packing import npy_to_rtlsim_input
 
-    inst = getCustomOp(node)
     streams, widths = [], []
     for i, tensor in enumerate(node.input):
         init = model.get_initializer(tensor)
@@ -82,56 +87,96 @@ def simulate_layer(model, node, contexts: list[dict], workdir: Path) -> dict:
             reps = int(np.prod(inst.get_nodeattr("numInputVectors"))) * len(contexts)
             words = npy_to_rtlsim_input(str(wfile), inst.get_input_datatype(1), w) * reps
         else:
-            continue  # parameters embedded in the layer (thresholds, ...)
+            continue  # parameters embedded in the layer (thresholds, a ROM, ...)
         if i != len(streams):
-            return {"status": f"not simulated: stream inputs are not contiguous ({node.input})"}
+            return f"not simulated: stream inputs are not contiguous ({node.input})"
         streams.append(words)
         widths.append(w)
+    return streams, widths
 
+
+def _exact_frames(node, inst, contexts: list[dict], words: list[list[int]], workdir: Path) -> tuple[int, str]:
+    """Frames on which every output equals the reference, and the first difference seen."""
+    from finn.util.data_packing import rtlsim_output_to_npy
+
+    exact, first = 0, ""
+    for f, ctx in enumerate(contexts):
+        same = True
+        for j, tensor in enumerate(node.output):
+            fold, odt = inst.get_folded_output_shape(j), inst.get_output_datatype(j)
+            per_frame = int(np.prod(fold[:-1]))
+            got = rtlsim_output_to_npy(
+                words[j][f * per_frame : (f + 1) * per_frame],
+                str(workdir / "frame_out.npy"),
+                odt,
+                fold,
+                inst.get_outstream_width_padded(j),
+                odt.bitwidth(),
+            )
+            expected = ctx[tensor]
+            got = got.reshape(expected.shape)
+            if not np.array_equal(got, expected):
+                same = False
+                bad = np.argwhere(got != expected)
+                at = tuple(int(v) for v in bad[0])
+                first = first or (
+                    f"frame {f} output {j}: {len(bad)} of {expected.size} elements differ, first at "
+                    f"{at}: got {got[at]}, expected {expected[at]}"
+                )
+        exact += int(same)
+    return exact, first
+
+
+def simulate_layer(model, node, contexts: list[dict], workdir: Path, ready_percent: int = 100) -> dict:
+    """Simulate one RTL layer on the frames in ``contexts``; returns a result row.
+
+    Every output is compared; ``ready_percent`` < 100 stalls each output independently on
+    the other cycles (bit-exactness under back-pressure; cycles then exceed the estimate)."""
+    from qonnx.custom_op.registry import getCustomOp
+
+    from .ops import register_ops
+
+    register_ops()
+    inst = getCustomOp(node)
+    found = _input_streams(model, node, inst, contexts, workdir)
+    if isinstance(found, str):
+        return {"status": found}
+    streams, widths = found
+    out_widths = [inst.get_outstream_width_padded(j) for j in range(len(node.output))]
     block = axis_sim.AxisBlock(
         inst.get_verilog_top_module_name(),
         layer_sources(inst),
         tuple(widths),
-        inst.get_outstream_width_padded(),
+        out_widths[0],
+        tuple(out_widths[1:]),
     )
     exe, build = axis_sim.build_axis_sim(block, workdir)
-    fold = inst.get_folded_output_shape()
-    per_frame = int(np.prod(fold[:-1]))
+    per_frame = [int(np.prod(inst.get_folded_output_shape(j)[:-1])) for j in range(len(node.output))]
     n_frames = len(contexts)
     expected_cycles = int(inst.get_exp_cycles())
-    words, stats = axis_sim.run_axis_sim(
+    words, stats = axis_sim.run_axis_sim_multi(
         exe,
         block,
         streams,
-        per_frame * n_frames,
+        [n * n_frames for n in per_frame],
         workdir,
         cwd=Path(inst.get_nodeattr("code_gen_dir_ipgen")),
-        max_cycles=max(100_000, 50 * expected_cycles * n_frames),
+        max_cycles=max(100_000, 50 * expected_cycles * n_frames * 100 // max(ready_percent, 1)),
+        ready_percent=ready_percent,
     )
     if stats["timed_out"]:
+        got = ", ".join(f"{len(w)} of {n * n_frames}" for w, n in zip(words, per_frame, strict=True))
         return {
-            "status": f"FAILED: {len(words)} of {per_frame * n_frames} output words in "
-            f"{stats['cycles']} cycles",
+            "status": f"FAILED: {got} output words in {stats['cycles']} cycles",
             "build_s": build["seconds"],
         }
-    odt = inst.get_output_datatype()
-    exact = 0
-    for f, ctx in enumerate(contexts):
-        path = workdir / "frame_out.npy"
-        rtlsim_output_to_npy(
-            words[f * per_frame : (f + 1) * per_frame],
-            str(path),
-            odt,
-            fold,
-            inst.get_outstream_width_padded(),
-            odt.bitwidth(),
-        )
-        expected = ctx[node.output[0]]
-        exact += int(np.array_equal(np.load(path).reshape(expected.shape), expected))
-    ends = stats["out_cycles"][per_frame - 1 :: per_frame]
+    exact, first = _exact_frames(node, inst, contexts, words, workdir)
+    extra = sum(stats["extra_words"])
+    ends = np.max([c[n - 1 :: n] for c, n in zip(stats["out_cycles"], per_frame, strict=True)], axis=0)
     interval = float(np.mean(np.diff(ends))) if len(ends) > 1 else None
+    status = "bit-exact" if exact == n_frames else f"MISMATCH on {n_frames - exact} frames ({first})"
     return {
-        "status": "bit-exact" if exact == n_frames else f"MISMATCH on {n_frames - exact} frames",
+        "status": status if not extra else f"MISMATCH: {extra} output words beyond the expected",
         "frames_exact": exact,
         "frames": n_frames,
         "first_frame_cycles": int(ends[0]) + 1,

@@ -11,7 +11,11 @@ FAMILY = ModelFamily(
     prepare=f"{__name__}.frontend:prepare",
     check=f"{__name__}.frontend:check",
     flow="keras_hls4ml",
-    description="your Keras 2 / QKeras model (.h5, or .json + weights .h5), read in the legacy venv",
+    description="your Keras 2 / QKeras / HGQ v1 model (.h5, or .json + weights .h5), or a QKeras-for-Keras-3 "
+    ".keras file, read in the legacy venv",
     file_suffixes=(".h5", ".hdf5", ".json"),
-    step_checks=(("rtl", f"{__name__}.frontend:check_rtl_rounding"),),
+    step_checks=(
+        ("data", f"{__name__}.frontend:check_model_file"),  # before any step, even with --until data
+        ("rtl", f"{__name__}.frontend:check_rtl_rounding"),
+    ),
 )

@@ -14,10 +14,13 @@ __all__ = ["Keras2FileConfig"]
 
 
 class Keras2FileConfig(Section):
-    """A Keras 2 / QKeras model file, read in the isolated legacy environment."""
+    """A Keras 2 / QKeras / HGQ v1 model file, or a QKeras-for-Keras-3 ``.keras`` file, read in the
+    isolated legacy environment by the framework that wrote it."""
 
     kind: Literal["keras2_file"] = Field(description="Model family.")
-    path: Path = Field(description="The .h5 model, or the .json architecture.")
+    path: Path = Field(
+        description="The .h5 model, the .json architecture, or a .keras file with QKeras (Keras 3) layers."
+    )
     weights: Path | None = Field(
         None, description="Weights of a .json architecture (default: <name>_weights.h5 next to it)."
     )

@@ -53,18 +53,25 @@ def weights_file(cfg: Keras2FileConfig) -> Path | None:
     return cfg.weights or cfg.path.with_name(f"{cfg.path.stem}_weights.h5")
 
 
+def flavour_of(cfg: Keras2FileConfig) -> str:
+    """qkeras3 for a Keras 3 ``.keras`` file (QKeras for Keras 3), else keras2 (tf_keras, QKeras
+    0.9, HGQ v1)."""
+    return "qkeras3" if cfg.path.suffix == ".keras" else "keras2"
+
+
 def run_legacy(cfg: Keras2FileConfig, args: list[str], workdir: Path) -> None:
     from ...environment import child_env
     from ...errors import DataNotFoundError
     from ...tools.process import run_logged
 
     weights = weights_file(cfg)
-    cmd = [legacy_python(cfg), "-I", EXPORT_SCRIPT, *args]
+    cmd = [legacy_python(cfg), "-I", EXPORT_SCRIPT, *args, "--flavour", flavour_of(cfg)]
     if weights is not None:
         cmd += ["--weights", weights]
     if cfg.custom_objects_module:
         cmd += ["--custom", cfg.custom_objects_module]
-    env = child_env(TF_USE_LEGACY_KERAS="1", TF_CPP_MIN_LOG_LEVEL="3")
+    legacy = "0" if flavour_of(cfg) == "qkeras3" else "1"
+    env = child_env(TF_USE_LEGACY_KERAS=legacy, TF_CPP_MIN_LOG_LEVEL="3")
     res = run_logged("keras2-export", cmd, workdir, workdir / f"legacy_{args[0]}.log", env=env, check=False)
     if res.returncode == 3:
         line = next((ln for ln in res.log().splitlines() if ln.startswith("USER ERROR: ")), "")
@@ -95,7 +102,7 @@ def export_spec(cfg: Keras2FileConfig, cache_root: Path | None) -> tuple[dict, d
     for f in (cfg.path, weights):
         if f is not None:
             h.update(f.read_bytes())
-    h.update(str(cfg.custom_objects_module).encode())
+    h.update(f"{cfg.custom_objects_module}|{flavour_of(cfg)}".encode())
     entry, _ = ContentCache(cache_dir("keras2", cache_root)).get_or_make(
         h.hexdigest()[:20], lambda d: run_legacy(cfg, ["spec", str(cfg.path), str(d)], d)
     )

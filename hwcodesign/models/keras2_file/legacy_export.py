@@ -1,8 +1,11 @@
 """Runs INSIDE the legacy Keras 2 / QKeras venv (``.venv-legacy``), as a script: it imports
-nothing from hwcodesign (whose dependencies are not there), only numpy, tf_keras, qkeras.
+nothing from hwcodesign (whose dependencies are not there), only numpy, tf_keras, qkeras, and
+the isolated model packages of ``.venv-legacy/isolated/`` when a model needs them: HGQ v1
+(``hgq``, Keras 2: its ``keras`` is tf_keras here) and QKeras for Keras 3 (``qkeras-v3``,
+flavour ``qkeras3``, run with Keras 3 instead of tf_keras).
 
-    python keras2_export.py spec    MODEL [--weights W.h5] [--custom MODULE] OUT_DIR
-    python keras2_export.py predict MODEL [--weights W.h5] [--custom MODULE] OUT_DIR X.npy ...
+    python keras2_export.py spec    MODEL [--weights W.h5] [--custom MODULE] [--flavour F] OUT_DIR
+    python keras2_export.py predict MODEL [--weights W.h5] [--custom MODULE] [--flavour F] OUT_DIR X.npy ...
 
 ``spec`` writes ``spec.json`` (every layer: class, config, inbound layers, QKeras quantizer
 settings) and ``weights.npz`` (float weights and, for QKeras layers, the weights as their
@@ -22,8 +25,8 @@ import os
 import sys
 from pathlib import Path
 
-os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+ISOLATED = Path(sys.prefix) / "isolated"  # requirements/legacy_isolated.txt
 
 
 def _user_error(msg: str) -> None:
@@ -31,13 +34,81 @@ def _user_error(msg: str) -> None:
     sys.exit(3)
 
 
-def load(model_path: Path, weights: Path | None, custom: str | None, floatx: str = "float32"):
-    import tf_keras as keras
-    from qkeras.utils import _add_supported_quantized_objects
+class _KerasIsTfKeras:
+    """Import hook: ``keras`` and ``keras.*`` are ``tf_keras`` and ``tf_keras.*`` (HGQ v1 imports
+    Keras 2 as ``keras``; here Keras 2 is tf_keras, and ``keras`` is Keras 3)."""
 
-    keras.backend.set_floatx(floatx)
+    @classmethod
+    def find_spec(cls, fullname, path=None, target=None):
+        if fullname != "keras" and not fullname.startswith("keras."):
+            return None
+        import importlib.util
+
+        return importlib.util.spec_from_loader(fullname, cls)
+
+    @staticmethod
+    def create_module(spec):
+        import importlib
+
+        return importlib.import_module("tf_keras" + spec.name[len("keras") :])
+
+    @staticmethod
+    def exec_module(module):
+        pass
+
+
+def alias_keras_to_tf_keras() -> None:
+    """Make ``import keras`` (and its submodules) give tf_keras, before anything imports keras."""
+    for name in [n for n in sys.modules if n == "keras" or n.startswith("keras.")]:
+        del sys.modules[name]
+    sys.meta_path.insert(0, _KerasIsTfKeras)
+
+
+def _hgq1_objects() -> dict:
+    """HGQ v1's layers (``.venv-legacy/isolated/hgq``), its ``keras`` being tf_keras."""
+    alias_keras_to_tf_keras()
+    sys.path.insert(0, str(ISOLATED / "hgq"))
+    try:
+        import HGQ  # noqa: F401
+        from HGQ.layers import HLayerBase
+        from HGQ.proxy.fixed_point_quantizer import FixedPointQuantizer
+    except ImportError as e:
+        _user_error(
+            f"the model uses HGQ (version 1) layers, but HGQ is not in {ISOLATED / 'hgq'} ({e}): make install"
+        )
+    import HGQ.layers as hl
+
+    found = {n: getattr(hl, n) for n in dir(hl) if isinstance(getattr(hl, n), type)}
+    return {**found, "FixedPointQuantizer": FixedPointQuantizer, "HLayerBase": HLayerBase}
+
+
+def _mentions_hgq(model_path: Path) -> bool:
+    try:
+        head = model_path.read_bytes()
+    except OSError:
+        return False
+    return b"FixedPointQuantizer" in head or b'"HGQ' in head or b"HQuantize" in head
+
+
+def load(model_path: Path, weights: Path | None, custom: str | None, flavour: str = "keras2"):
+    if flavour == "qkeras3":
+        sys.path.insert(0, str(ISOLATED / "qkeras-v3"))
+        import keras  # Keras 3, with QKeras for Keras 3 first on the path
+    else:
+        os.environ["TF_USE_LEGACY_KERAS"] = "1"
+        import tf_keras as keras
+    try:
+        from qkeras.utils import _add_supported_quantized_objects
+    except ImportError as e:
+        _user_error(f"QKeras ({flavour}) cannot be imported in the legacy venv ({e}): make install")
+
+    keras.backend.set_floatx("float32")
     co: dict = {}
     _add_supported_quantized_objects(co)
+    if flavour == "keras2" and (
+        _mentions_hgq(model_path) or (weights is not None and _mentions_hgq(weights))
+    ):
+        co.update(_hgq1_objects())
     if custom:
         try:
             mod = importlib.import_module(custom)
@@ -59,7 +130,20 @@ def load(model_path: Path, weights: Path | None, custom: str | None, floatx: str
             model = keras.models.load_model(str(model_path), custom_objects=co, compile=False)
     except Exception as e:  # a user file: every failure to read it is the user's to fix
         first = (str(e).strip().splitlines() or [type(e).__name__])[0][:200]
-        _user_error(f"{model_path} is not a readable Keras 2 / QKeras model ({type(e).__name__}: {first})")
+        what = "QKeras (Keras 3)" if flavour == "qkeras3" else "Keras 2 / QKeras / HGQ v1"
+        _user_error(f"{model_path} is not a readable {what} model ({type(e).__name__}: {first})")
+    if "HLayerBase" in co and any(isinstance(lay, co["HLayerBase"]) for lay in model.layers):
+        from HGQ import to_proxy_model
+
+        try:
+            model = to_proxy_model(model)  # HGQ v1's own bit-exact form: Keras layers + FixedPointQuantizer
+        except Exception as e:  # HGQ v1's converter on tf-keras 2.21: not every model goes through
+            first = (str(e).strip().splitlines() or [type(e).__name__])[0][:160]
+            _user_error(
+                f"{model_path.name} holds HGQ v1 layers, and HGQ's to_proxy_model failed here "
+                f"({type(e).__name__}: {first}); save the proxy where the model was trained "
+                f"(HGQ.to_proxy_model(model).save('m.h5')) and give that file"
+            )
     return model
 
 
@@ -85,14 +169,38 @@ def _jsonable(v) -> bool:
         return False
 
 
-def spec(model, out: Path) -> None:
+def _inbound(layer) -> list[str]:
+    """Names of the layers feeding ``layer`` (Keras 2 and Keras 3 graphs)."""
+    node = layer._inbound_nodes[0] if layer._inbound_nodes else None
+    if node is None:
+        return []
+    if hasattr(node, "inbound_layers"):  # Keras 2
+        feeding = node.inbound_layers
+        return [f.name for f in (feeding if isinstance(feeding, list) else [feeding])]
+    return [t._keras_history.operation.name for t in node.input_tensors]  # Keras 3
+
+
+def _folded(layer, arrays: dict, entry: dict) -> None:
+    """A QKeras layer with a BatchNorm folded in (QDenseBatchnorm, QConv2DBatchnorm): the kernel
+    and bias it applies at inference, quantized by its own quantizers."""
+    import numpy as np
+
+    kernel, bias = layer.get_folded_weights()
+    for short, value, attr in (
+        ("kernel", kernel, "kernel_quantizer_internal"),
+        ("bias", bias, "bias_quantizer_internal"),
+    ):
+        q = getattr(layer, attr, None)
+        arrays[f"{layer.name}/{short}_folded"] = np.asarray(q(value) if q is not None else value)
+        entry["weights"][f"{short}_folded"] = f"{layer.name}/{short}_folded"
+
+
+def spec(model, out: Path, flavour: str = "keras2") -> None:
     import numpy as np
 
     layers, arrays = [], {}
     for layer in model.layers:
-        node = layer._inbound_nodes[0] if layer._inbound_nodes else None
-        feeding = node.inbound_layers if node is not None else []
-        inbound = [f.name for f in (feeding if isinstance(feeding, list) else [feeding])]
+        inbound = _inbound(layer)
         entry = {
             "name": layer.name,
             "class": type(layer).__name__,
@@ -121,12 +229,14 @@ def spec(model, out: Path) -> None:
             if q is not None and short in entry["weights"]:
                 arrays[f"{layer.name}/{short}_quantized"] = np.asarray(q(arrays[f"{layer.name}/{short}"]))
                 entry["weights"][f"{short}_quantized"] = f"{layer.name}/{short}_quantized"
+        if hasattr(layer, "get_folded_weights"):
+            _folded(layer, arrays, entry)
+        if type(layer).__name__ == "FixedPointQuantizer":
+            entry["config"].update(RND=layer.RND, SAT=layer.SAT)
         layers.append(entry)
-    import qkeras
-    import tf_keras
-
     doc = {
-        "versions": {"tf-keras": tf_keras.__version__, "qkeras": qkeras.__version__},
+        "versions": _versions(flavour),
+        "flavour": flavour,
         "class": type(model).__name__,
         "inputs": [{"name": t.name.split(":")[0], "shape": list(t.shape[1:])} for t in model.inputs],
         "outputs": [t.name.split("/")[0] for t in model.outputs],
@@ -136,10 +246,29 @@ def spec(model, out: Path) -> None:
     np.savez(out / "weights.npz", **arrays)
 
 
-def predict(model, out: Path, inputs: list[Path], layer: str | None) -> None:
+def _versions(flavour: str) -> dict[str, str]:
+    import qkeras
+
+    if flavour == "qkeras3":
+        import keras
+
+        return {"keras": keras.__version__, "qkeras-v3": getattr(qkeras, "__version__", "?")}
+    import tf_keras
+
+    out = {"tf-keras": tf_keras.__version__, "qkeras": qkeras.__version__}
+    if "HGQ" in sys.modules:
+        out["hgq"] = sys.modules["HGQ"].__version__
+    return out
+
+
+def predict(model, out: Path, inputs: list[Path], layer: str | None, flavour: str = "keras2") -> None:
     """Outputs for each input file; with ``layer``, also that layer's outputs (``.layer.npy``)."""
     import numpy as np
-    import tf_keras as keras
+
+    if flavour == "qkeras3":
+        import keras
+    else:
+        import tf_keras as keras
 
     inner = keras.Model(model.inputs, model.get_layer(layer).output) if layer else None
     for f in inputs:
@@ -160,13 +289,14 @@ def main(argv: list[str]) -> None:
     ap.add_argument("--weights", type=Path)
     ap.add_argument("--custom")
     ap.add_argument("--layer")
+    ap.add_argument("--flavour", choices=("keras2", "qkeras3"), default="keras2")
     a = ap.parse_args(argv)
     a.out.mkdir(parents=True, exist_ok=True)
-    model = load(a.model, a.weights, a.custom)
+    model = load(a.model, a.weights, a.custom, a.flavour)
     if a.what == "spec":
-        spec(model, a.out)
+        spec(model, a.out, a.flavour)
     else:
-        predict(model, a.out, a.inputs, a.layer)
+        predict(model, a.out, a.inputs, a.layer, a.flavour)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,15 @@ if TYPE_CHECKING:
     from ...records import StepResult
     from ...run import Run
 
-__all__ = ["check", "prepare", "load_user_model", "is_hgq_model", "check_hgq_path"]
+__all__ = [
+    "check",
+    "check_model_file",
+    "prepare",
+    "import_keras_model",
+    "load_user_model",
+    "is_hgq_model",
+    "check_hgq_path",
+]
 
 #: Layers without arithmetic that the bit-exact HGQ2 -> hls4ml/da4ml path passes through.
 PASS_THROUGH = (
@@ -34,6 +42,20 @@ PASS_THROUGH = (
     "keras.src.layers.reshaping.permute.Permute",
     "keras.src.layers.regularization.dropout.Dropout",
 )
+
+
+def check_model_file(config: RunConfig) -> None:
+    """The model file exists (checked before any step runs, even ``--until data``).
+
+    Raises:
+        DataNotFoundError: naming the file and the config key.
+    """
+    from ...errors import DataNotFoundError
+
+    path = config.model.path
+    if not path.is_file():
+        what = "is a folder, not a model file" if path.is_dir() else "not found"
+        raise DataNotFoundError(f"model file {what}: {path} (model.path)")
 
 
 def load_user_model(path: Path, custom_objects_module: str | None = None) -> keras.Model:
@@ -48,6 +70,12 @@ def load_user_model(path: Path, custom_objects_module: str | None = None) -> ker
 
     if not path.is_file():
         raise DataNotFoundError(f"model file not found: {path} (model.path)")
+    if _is_qkeras3(path):
+        raise ConfigError(
+            f"{path.name} holds QKeras layers (QKeras for Keras 3): set model.kind: keras2_file (--set "
+            f"model.kind=keras2_file), so that QKeras itself reads it in the legacy venv and its "
+            f"quantizers are rebuilt exactly in HGQ2"
+        )
     keras = import_keras()
     if custom_objects_module:
         try:
@@ -63,6 +91,20 @@ def load_user_model(path: Path, custom_objects_module: str | None = None) -> ker
         raise DataNotFoundError(
             f"model.path {path} is not a readable Keras 3 .keras file ({type(e).__name__}: {first})"
         ) from None
+
+
+def _is_qkeras3(path: Path) -> bool:
+    """A ``.keras`` file whose layers come from QKeras (``qkeras-v3``), not from HGQ2's ``qkeras``."""
+    import json
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            config = json.loads(z.read("config.json"))
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return False
+    layers = config.get("config", {}).get("layers", [])
+    return any(str(lay.get("module", "")).startswith("qkeras") for lay in layers if isinstance(lay, dict))
 
 
 def is_hgq_model(model) -> bool:
@@ -116,61 +158,58 @@ def check(config: RunConfig) -> None:
 def prepare(run: Run, out: Path) -> StepResult:
     """HGQ2: calibrate and evaluate. Float: PTQ to HGQ2, evaluate both, optionally compare
     with hls4ml used directly at the same precision."""
-    import numpy as np
+    cfg = run.config.model
+    return import_keras_model(
+        run, out, load_user_model(cfg.path, cfg.custom_objects_module), "your float model"
+    )
 
+
+def import_keras_model(run: Run, out: Path, model, label: str) -> StepResult:
+    """The model step of a Keras model: HGQ2 as is (calibrated), or float quantized after training
+    (PTQ), written as the run's Keras model, evaluated (multi-class, binary or regression) and
+    compared with the float model it came from. ``label`` names that float model."""
     from ...artifacts import KERAS_MODEL, load_dataset
     from ...frameworks import versions
     from ...records import Metric, StepResult
     from ...train.keras_qat import calibrate_hgq, count_weights
-    from ..common import evaluate, finish_model_step
+    from ...train.metrics import evaluate_outputs
+    from ...train.ptq import outputs_of
+    from ..common import finish_model_step
 
     cfg = run.config.model
+    ptq = cfg.ptq
     ds = load_dataset(run)
-    model = load_user_model(cfg.path, cfg.custom_objects_module)
-    logits, summary, extra, notes = {}, {}, {}, []
+    logits, summary = {}, {}
     if is_hgq_model(model):
         qmodel, path = model, "HGQ2 model as given"
-        ebops = calibrate_hgq(qmodel, ds.x_train) if cfg.calibrate else None
+        ebops = calibrate_hgq(qmodel, ds.x_train) if getattr(cfg, "calibrate", True) else None
     else:
         from ...train.ptq import quantize_float_model
 
         logits["float"] = model.predict(ds.x_test, batch_size=1024, verbose=0)
-        summary["float"] = evaluate(logits["float"], ds, None, count_weights(model))
+        summary["float"] = evaluate_outputs(
+            logits["float"], ds, None, count_weights(model), outputs_of(model)
+        )
         run.progress("post-training quantization", 0, 1)
-        qmodel = quantize_float_model(model, ds.x_train, cfg.ptq)
+        qmodel = quantize_float_model(model, ds.x_train, ptq)
         run.progress("post-training quantization", 1, 1)
-        path = f"float Keras -> HGQ2 by PTQ ({cfg.ptq.precision}, integer bits {cfg.ptq.integer_bits})"
-        ebops = calibrate_hgq(qmodel, ds.x_train) if cfg.ptq.integer_bits == "profiled" else None
+        path = f"float Keras -> HGQ2 by PTQ ({ptq.precision}, integer bits {ptq.integer_bits})"
+        ebops = calibrate_hgq(qmodel, ds.x_train) if ptq.integer_bits == "profiled" else None
     qmodel.save(out / KERAS_MODEL.filename)
     logits["quantized"] = qmodel.predict(ds.x_test, batch_size=1024, verbose=0)
-    summary["quantized"] = {**evaluate(logits["quantized"], ds, None, count_weights(qmodel)), "ebops": ebops}
+    summary["quantized"] = {
+        **evaluate_outputs(logits["quantized"], ds, None, count_weights(qmodel), outputs_of(qmodel, True)),
+        "ebops": ebops,
+    }
     metrics, report = finish_model_step(
         out,
         ds,
         logits,
         summary,
         f"Keras evaluation on the test set ({len(ds.x_test)} samples)",
-        {"float": "your float model", "quantized": path},
+        {"float": label, "quantized": path},
     )
-    n = len(ds.x_test)
-    if "float" in logits:
-        agree = float(np.mean(logits["quantized"].argmax(1) == logits["float"].argmax(1)))
-        extra["ptq_vs_float_argmax"] = Metric(
-            value=agree, unit="fraction", n=n, source=f"HGQ2 PTQ model vs your float model, {path}"
-        )
-        if cfg.ptq.compare_hls4ml:
-            from ...backends.hls4ml.keras import emulate_at_precision
-
-            run.progress("hls4ml at the same precision (comparison)", 0, 1)
-            y_direct = emulate_at_precision(model, ds.x_test, cfg.ptq.precision, run.config.target)
-            run.progress("hls4ml at the same precision (comparison)", 1, 1)
-            extra["hls4ml_direct_vs_float_argmax"] = Metric(
-                value=float(np.mean(y_direct.argmax(1) == logits["float"].argmax(1))),
-                unit="fraction",
-                n=n,
-                source=f"hls4ml {versions('hls4ml')['hls4ml']} on your float model, default precision "
-                f"{cfg.ptq.precision} (for comparison; not the implemented design)",
-            )
+    extra = _ptq_agreement(run, model, logits, summary, path, label) if "float" in logits else {}
     if ebops is not None:
         metrics["ebops"] = Metric(value=ebops, unit="EBOPs", source="HGQ2 trace_minmax", kind="estimate")
     metrics.update(extra)
@@ -178,7 +217,6 @@ def prepare(run: Run, out: Path) -> StepResult:
         update={
             "model": {**report.model, **({"ebops": metrics["ebops"]} if "ebops" in metrics else {})},
             "bit_exactness": extra,
-            "notes": [*report.notes, *notes],
         }
     )
     return StepResult(
@@ -187,6 +225,46 @@ def prepare(run: Run, out: Path) -> StepResult:
         tools=versions("keras", "tensorflow-cpu", "hgq2"),
         info={"model": model.name, "path": path},
     )
+
+
+def _ptq_agreement(run: Run, model, logits: dict, summary: dict, path: str, label: str) -> dict:
+    """Same class as the float model (argmax, or each side's binary threshold), for the PTQ model
+    and for hls4ml used directly at the same precision; none for a regression (its residuals
+    float vs quantized are in the report)."""
+    import numpy as np
+
+    from ...artifacts import load_dataset
+    from ...frameworks import versions
+    from ...records import Metric
+    from ...train.metrics import predicted_class, task_of
+
+    cfg, ds = run.config.model, load_dataset(run)
+    tasks = {k: summary[k].get("task") or task_of(v, ds.y_test) for k, v in logits.items()}
+    if tasks["float"]["kind"] == "regression":
+        return {}
+    n, classes = len(ds.x_test), {k: predicted_class(v, tasks[k]) for k, v in logits.items()}
+    extra = {
+        "ptq_vs_float_argmax": Metric(
+            value=float(np.mean(classes["quantized"] == classes["float"])),
+            unit="fraction",
+            n=n,
+            source=f"HGQ2 PTQ model vs {label}, {path} (same class)",
+        )
+    }
+    if cfg.ptq.compare_hls4ml:
+        from ...backends.hls4ml.keras import emulate_at_precision
+
+        run.progress("hls4ml at the same precision (comparison)", 0, 1)
+        y_direct = emulate_at_precision(model, ds.x_test, cfg.ptq.precision, run.config.target)
+        run.progress("hls4ml at the same precision (comparison)", 1, 1)
+        extra["hls4ml_direct_vs_float_argmax"] = Metric(
+            value=float(np.mean(predicted_class(y_direct, tasks["float"]) == classes["float"])),
+            unit="fraction",
+            n=n,
+            source=f"hls4ml {versions('hls4ml')['hls4ml']} on {label}, default precision "
+            f"{cfg.ptq.precision} (for comparison; not the implemented design)",
+        )
+    return extra
 
 
 def adopt(model, store, data=None) -> dict | None:

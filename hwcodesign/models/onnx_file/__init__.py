@@ -14,4 +14,5 @@ FAMILY = ModelFamily(
     description="your QONNX / Brevitas-exported ONNX model",
     file_suffixes=(".onnx",),
     adopt=f"{__name__}.frontend:adopt",
+    step_checks=(("data", f"{__name__}.frontend:check_model_file"),),  # before any step, even --until data
 )

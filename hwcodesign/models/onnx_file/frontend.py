@@ -11,12 +11,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..keras_file.frontend import check_model_file  # the same check for every model file
+
 if TYPE_CHECKING:
     from ...config import RunConfig
     from ...records import StepResult
     from ...run import Run
 
-__all__ = ["check", "prepare", "load_qonnx", "adopt"]
+__all__ = ["check", "check_model_file", "prepare", "load_qonnx", "adopt"]
 
 
 def load_qonnx(path: Path):

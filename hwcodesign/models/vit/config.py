@@ -23,8 +23,29 @@ class ViTConfig(Section):
     norm_affine: bool = Field(
         False, description="LayerNorm with learned scale/bias (finn-plus maps only without)."
     )
-    mlp_activation: Literal["relu", "gelu"] = Field(
-        "relu", description="Activation in the MLP (ReLU is a threshold stage; GELU is not)."
+    mlp_activation: Literal["relu", "gelu", "shiftgelu"] = Field(
+        "relu",
+        description="Activation in the MLP: ReLU (a threshold stage), GELU (float), or shiftgelu "
+        "(I-ViT ShiftGELU, integer kernel hls/gelu).",
+    )
+    softmax: Literal["float", "shiftmax", "shiftmax_log2", "shiftmax_logsqrt2"] = Field(
+        "float",
+        description="Attention softmax: float (then quantized), shiftmax (I-ViT Shiftmax, integer kernel "
+        "hls/shiftmax, act_bits outputs), or Shiftmax followed by a log2 / log-sqrt2 quantizer "
+        "(hls/log2quant: FQ-ViT / RepQ-ViT).",
+    )
+    norm: Literal["float", "integer"] = Field(
+        "float",
+        description="LayerNorm: float, or integer (I-LayerNorm, hls/layernorm; with norm_affine its "
+        "gamma/beta are integers too).",
+    )
+    adds: Literal["float", "integer"] = Field(
+        "float",
+        description="Residual and position-embedding adds: float, or integer (both operands quantized "
+        "to power-of-two grids, exact integer add, then the usual requantizer: hls/requant_add).",
+    )
+    kernel_bits: int = Field(
+        8, ge=4, le=16, description="Output width of the integer LayerNorm / ShiftGELU / log2 Shiftmax."
     )
     pooling: Literal["flatten", "mean"] = Field(
         "flatten", description="Tokens to classifier: flatten (MVAU) or mean over tokens (ReduceMean)."
@@ -34,3 +55,13 @@ class ViTConfig(Section):
     def _heads_divide(self) -> ViTConfig:
         heads_divide(self.embed_dim, self.num_heads)
         return self
+
+    @property
+    def uses_integer_kernels(self) -> bool:
+        """Whether any option asks for an integer kernel (they need power-of-two scales)."""
+        return (
+            self.softmax != "float"
+            or self.norm != "float"
+            or self.adds != "float"
+            or self.mlp_activation == "shiftgelu"
+        )

@@ -29,3 +29,8 @@ def check(config: RunConfig) -> None:
             f"patches (model.patch_size); the data give {shape} per sample"
         )
     check_labels(config)
+    if config.model.uses_integer_kernels and getattr(config.quantization, "scaling", "po2") != "po2":
+        raise ConfigError(
+            "model.softmax/norm/adds/mlp_activation ask for integer kernels, which shift by their input "
+            f"scales: they need quantization.scaling: po2 (it is {config.quantization.scaling})"
+        )
