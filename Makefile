@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 HWCD   := $(VENV)/bin/hwcodesign
 
-.PHONY: help install physics demo test test-slow test-all lint bench pynq-venv legacy-venv bitstream clean
+.PHONY: help install physics demo test test-slow test-all lint docs bench pynq-venv legacy-venv bitstream clean
 
 help:
 	@echo "make demo       install everything, then run the jet tagger end to end (runs/jet_tagger/)"
@@ -12,6 +12,7 @@ help:
 	@echo "make test-slow  the slow end-to-end tests (full-size runs)"
 	@echo "make bench      benchmarks (print tables)"
 	@echo "make lint       ruff"
+	@echo "make docs       the documentation site (site/index.html; strict build)"
 	@echo "make bitstream RUN=runs/<name>  build the run's bitstream with Vivado (where Vivado is)"
 	@echo "make pynq-venv  .venv-pynq with pynq + finn-plus-driver (numpy<2) for deployment"
 	@echo "make legacy-venv .venv-legacy with tf-keras + qkeras (Keras 2 / QKeras models; part of install)"
@@ -37,7 +38,11 @@ test-all: physics
 	@bash scripts/run_tests.sh
 
 lint: install
-	$(VENV)/bin/ruff check hwcodesign tests bench scripts notebooks
+	$(VENV)/bin/ruff check hwcodesign tests bench scripts notebooks sim hls
+
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict -d site
+	@echo "documentation: site/index.html"
 
 bench: physics
 	$(PY) bench/rtl_speed.py

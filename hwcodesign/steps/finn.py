@@ -28,10 +28,9 @@ __all__ = ["step_finn"]
 log = logging.getLogger(__name__)
 
 _TIES_NOTE = (
-    "finn-plus Python execution differs from Brevitas on some images: with power-of-two "
-    "scales, values exactly halfway between two levels occur; Brevitas/QONNX round them "
-    "half-to-even, finn-plus' thresholds round them up. Float scales avoid this "
-    "(quantization.scaling: float); hls4ml needs power-of-two scales"
+    "finn-plus Python execution differs from Brevitas on some images although the thresholds "
+    "were made to round half-to-even like Brevitas (power-of-two scales): see the max_abs_diff "
+    "metrics per stage"
 )
 
 
@@ -84,9 +83,18 @@ def _build(run: Run, out: Path) -> StepResult:
     if agree is not None and agree.value < 1.0 and getattr(run.config.quantization, "scaling", None) == "po2":
         notes.append(_TIES_NOTE)
     estimates = fb.estimate_metrics(est, target.clock_ns)
+    inside = [r for r in layers if not r["implementation"].startswith("unmapped")]
+    not_rtl = [f"{r['layer']} ({r['op']})" for r in inside if r["implementation"] != "RTL"]
+    metrics["layers_rtl"] = Metric(
+        value=len(inside) - len(not_rtl), unit="layers", source="finn-plus", kind="config"
+    )
+    metrics["layers_without_rtl"] = Metric(
+        value=len(not_rtl), unit="layers", source="finn-plus", kind="config", note=", ".join(not_rtl)[:500]
+    )
     bit = {"finn_python_vs_source_argmax": agree} if agree is not None else {}
     report = ReportPart(
         latency=estimates,
+        model={k: metrics[k] for k in ("layers_rtl", "layers_without_rtl")},
         resources=fb.estimate_resources(est, target.part),
         bit_exactness=bit,
         tables=[
