@@ -7,9 +7,10 @@ calls these functions.
     run = hw.open("runs/my") # an existing run
     front = hw.sweep("configs/sweeps/jet_pareto.yaml")  # a design-space sweep (see dse/)
 
-``model`` may be a path (its suffix picks the model family: ``.keras`` -> keras_file,
-``.h5``/``.json`` -> keras2_file, ``.onnx`` -> onnx_file, or a plugin family's suffix), an
-object a family adopts (a ``keras.Model``, a Brevitas ``torch.nn.Module`` exported to QONNX),
+``model`` may be a path (the family that lists its suffix and accepts the file: ``.keras`` ->
+keras_file (or keras2_file for QKeras layers), ``.h5``/``.json`` -> keras2_file, ``.onnx`` ->
+onnx_file with quantizers, onnx_float without; or a plugin family's), an object a family adopts
+(a ``keras.Model``, a Brevitas ``torch.nn.Module`` exported to QONNX),
 or a ``model:`` section as a dict. ``data`` may be a path (``.npz``/``.h5``), arrays ``(x, y)``
 or ``x`` alone (unlabelled), a dict of fixed splits (``x_train``, ``y_train``, ``x_test``, ...),
 or a ``data:`` section as a dict. Objects are written once, content-addressed, under
@@ -140,7 +141,7 @@ def _model_section(model: Any, inputs: Path, data: Any) -> dict:
         return dict(model)
     if isinstance(model, str | Path):
         path = Path(model).resolve()
-        family = family_of_file(path.suffix)
+        family = family_of_file(path)
         if family is None:
             suffixes = sorted({s for f in FAMILIES for s in f.file_suffixes})
             raise ConfigError(f"cannot tell the model format of {path.name}: use {', '.join(suffixes)}")

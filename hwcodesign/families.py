@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 from .registry import Ref, Registry, resolve
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from .config_base import Section
 
 __all__ = ["ModelFamily", "FAMILIES", "family_of_file"]
@@ -41,12 +43,16 @@ class ModelFamily:
     adopt: Ref | None = None  # ``adopt(obj, store) -> dict | None``: a model section for an in-memory object
     build_torch: Ref | None = None  # ``build_torch(config, input_shape, n_classes, quantized) -> nn.Module``
     step_checks: tuple[tuple[str, Ref], ...] = ()  # (step, check(config)): a family's extra step checks
+    # ``accepts(path) -> bool``: whether a file with one of its suffixes is its own, when several
+    # families read one suffix (a QONNX ``.onnx`` is onnx_file's, a float one onnx_float's)
+    accepts: Ref | None = None
 
     def config_class(self) -> type[Section]:
         return resolve(self.config, f"model family {self.kind}: config")
 
     def load(self, what: str) -> Any:
-        """One of the family's functions (``prepare``, ``check``, ``build_torch``, ``adopt``) or None."""
+        """One of the family's functions (``prepare``, ``check``, ``build_torch``, ``adopt``,
+        ``accepts``) or None."""
         ref = getattr(self, what)
         return None if ref is None else resolve(ref, f"model family {self.kind}: {what}")
 
@@ -56,6 +62,11 @@ FAMILIES: Registry[ModelFamily] = Registry(
 )
 
 
-def family_of_file(suffix: str) -> ModelFamily | None:
-    """The family that reads model files ending in ``suffix`` (``.keras``, ``.onnx``, ...)."""
-    return next((f for f in FAMILIES if suffix.lower() in f.file_suffixes), None)
+def family_of_file(path: Path) -> ModelFamily | None:
+    """The family that reads the model file ``path``: the first whose ``file_suffixes`` hold its
+    suffix (``.keras``, ``.onnx``, ...) and whose ``accepts(path)``, if it has one, says yes."""
+    suffix = path.suffix.lower()
+    return next(
+        (f for f in FAMILIES if suffix in f.file_suffixes and (f.accepts is None or f.load("accepts")(path))),
+        None,
+    )

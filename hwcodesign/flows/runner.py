@@ -183,11 +183,34 @@ def _inputs_hash(run: Run, spec: StepSpec, plan: Plan, verified: dict[str, str])
             verified[name] = rec.outputs_hash
         upstream[name] = verified[name]
     cfg = {key: _dump(run.config.section(key)) for key in spec.config_keys}
-    return hash_json({"step": spec.name, "version": spec.version, "config": cfg, "up": upstream})
+    inputs = {"step": spec.name, "version": spec.version, "config": cfg, "up": upstream}
+    files = {p: d for key in spec.config_keys for p, d in _file_digests(run.config.section(key)).items()}
+    if files:  # a file replaced at the same path (your model, your data) is a new input
+        inputs["files"] = files
+    return hash_json(inputs)
 
 
 def _dump(v):
     return v.model_dump(mode="json") if hasattr(v, "model_dump") else v
+
+
+def _file_digests(section) -> dict[str, str]:
+    """SHA-256 of every existing file named by a ``Path`` field of a config section (recursively;
+    a file next to a .json model, e.g. its weights, comes with the path of that field)."""
+    from pathlib import Path
+
+    from ..cache import file_digest
+
+    out: dict[str, str] = {}
+    if not hasattr(section, "model_fields"):
+        return out
+    for name in type(section).model_fields:
+        value = getattr(section, name)
+        if isinstance(value, Path) and value.is_file():
+            out[str(value)] = file_digest(value)
+        elif hasattr(value, "model_fields"):
+            out.update(_file_digests(value))
+    return out
 
 
 def _execute(run: Run, spec: StepSpec, inputs_hash: str) -> StepRecord:

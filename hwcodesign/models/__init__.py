@@ -14,7 +14,16 @@ from ..families import FAMILIES
 
 __all__: list[str] = []
 
-BUILTIN = ("jet_transformer", "jet_linear", "keras_file", "keras2_file", "mlp", "vit", "onnx_file")
+BUILTIN = (
+    "jet_transformer",
+    "jet_linear",
+    "keras_file",
+    "keras2_file",
+    "mlp",
+    "vit",
+    "onnx_file",
+    "onnx_float",
+)
 
 for _name in BUILTIN:
     FAMILIES.register(import_module(f"{__name__}.{_name}").FAMILY)

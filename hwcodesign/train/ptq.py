@@ -7,8 +7,11 @@ precision) or at least ``I`` and widened where the training data need more (``pr
 HGQ2's ``trace_minmax``), so nothing overflows on data like the training set. Narrowing below
 ``I`` from the ranges was tried and rejected: test values beyond the training range then
 wrap around (argmax agreement fell from 99.4 % to 99.0 %, max error 0.69 on the jet
-sample). The result is an ordinary HGQ2 model: hls4ml and da4ml implement it bit-exactly,
-so the whole flow (emulation, RTL) applies.
+sample). The outputs are quantized too (saturating, ``W-I`` fraction bits), unless a softmax
+table already puts them on a grid: the full accumulator of the last layer (e.g. 20 fraction
+bits, 26 bits in all) is not exact in float32, so Keras' and hls4ml's Python outputs would
+differ from the RTL's in the last bits. The result is an ordinary HGQ2 model: hls4ml and da4ml
+implement it bit-exactly, so the whole flow (emulation, RTL) applies.
 
 A softmax (a ``Softmax`` layer or ``activation="softmax"``) becomes HGQ2's table-based
 ``QSoftmax`` with tables sized by ``softmax_table_bits``. A sigmoid on the model's output (a
@@ -278,6 +281,8 @@ def quantize_float_model(model: keras.Model, x_calib, cfg: PTQConfig) -> keras.M
         softmax = softmax_factory(q, i_data, frac, t)
         folds, sigmoids = relu_folds(model), output_sigmoids(model)
         new_model = _rebuild(model, lambda layer: _hgq_layers(layer, q, softmax, folds, sigmoids))
+        round_out = rounding if cfg.integer_bits == "profiled" else "TRN"
+        new_model = _quantize_outputs(new_model, q, i_data, frac, round_out)
     for layer in model.layers:
         kind = _SUPPORTED[_path(layer)]
         if kind in _WEIGHTS:
@@ -288,6 +293,34 @@ def quantize_float_model(model: keras.Model, x_calib, cfg: PTQConfig) -> keras.M
     if cfg.integer_bits == "profiled":
         trace_minmax(new_model, x_calib, batch_size=1024, verbose=0)
     return new_model
+
+
+def _quantize_outputs(model: keras.Model, q, i_data: int, frac: int, rounding: str) -> keras.Model:
+    """A saturating quantizer with the precision's fraction bits on each output not already on a
+    grid (a softmax table is): the outputs are then ``fixed<W,I>`` (integer bits widened by the
+    profile) like hls4ml's default result type, not the full accumulator (weights' plus inputs'
+    fraction bits), which float32 (Keras, hls4ml's Python outputs) cannot hold exactly."""
+    import keras
+    from hgq.config import QuantizerConfig
+
+    outs = []
+    for t in model.outputs:
+        layer = t._keras_history.operation
+        if isinstance(layer, q.QSoftmax):
+            outs.append(t)
+            continue
+        conf = QuantizerConfig(
+            "kif",
+            "datalane",
+            k0=1,
+            i0=i_data,
+            f0=frac,
+            round_mode=rounding,
+            overflow_mode="SAT",
+            trainable=False,
+        )
+        outs.append(q.Quantizer(config=conf, name=f"{layer.name}_output_quantizer")(t))
+    return keras.Model(model.inputs, outs if len(outs) > 1 else outs[0], name=model.name)
 
 
 def softmax_factory(q, i_data: int, frac: int, table_bits: int) -> Callable:

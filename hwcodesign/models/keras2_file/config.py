@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from ...config_base import Section
 from ...train.ptq import PTQConfig
@@ -34,3 +34,11 @@ class Keras2FileConfig(Section):
     )
     ptq: PTQConfig = Field(default_factory=PTQConfig, description="Float layers and the input quantizer.")
     legacy_python: Path | None = Field(None, description="Python of the legacy venv (default: .venv-legacy).")
+
+    @model_validator(mode="after")
+    def _weights_next_to_a_json(self) -> Keras2FileConfig:
+        """A .json architecture's weights file, named: it is an input like the .json itself (a
+        replaced weights file makes the model step run again)."""
+        if self.weights is None and self.path.suffix == ".json":
+            object.__setattr__(self, "weights", self.path.with_name(f"{self.path.stem}_weights.h5"))
+        return self

@@ -21,7 +21,14 @@ if TYPE_CHECKING:
     from ...records import StepResult
     from ...run import Run
 
-__all__ = ["check", "check_model_file", "prepare", "check_rtl_rounding"]
+__all__ = ["accepts", "check", "check_model_file", "prepare", "check_rtl_rounding"]
+
+
+def accepts(path: Path) -> bool:
+    """Keras 2 files (``.h5``, ``.json``), and ``.keras`` files holding QKeras (Keras 3) layers."""
+    from ..keras_file.frontend import is_qkeras3_file
+
+    return path.suffix.lower() != ".keras" or is_qkeras3_file(path)
 
 
 def check(config: RunConfig) -> None:

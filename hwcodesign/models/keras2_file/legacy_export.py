@@ -105,6 +105,8 @@ def load(model_path: Path, weights: Path | None, custom: str | None, flavour: st
     keras.backend.set_floatx("float32")
     co: dict = {}
     _add_supported_quantized_objects(co)
+    if flavour == "qkeras3":
+        co.update(_qkeras3_fixes())
     if flavour == "keras2" and (
         _mentions_hgq(model_path) or (weights is not None and _mentions_hgq(weights))
     ):
@@ -145,6 +147,23 @@ def load(model_path: Path, weights: Path | None, custom: str | None, flavour: st
                 f"(HGQ.to_proxy_model(model).save('m.h5')) and give that file"
             )
     return model
+
+
+def _qkeras3_fixes() -> dict:
+    """qkeras-v3 1.2.1 layers that cannot read back the config they save: ``QDenseBatchnorm``
+    saves its BatchNormalization's ``synchronized`` / ``renorm*`` keys and then refuses them
+    (``QConv2DBatchnorm`` drops them; the same is done here). Same weights, same computation."""
+    import qkeras
+
+    class QDenseBatchnorm(qkeras.QDenseBatchnorm):  # the same class name: Keras 3 files key weights by it
+        @classmethod
+        def from_config(cls, config):
+            for key in ("synchronized", "renorm", "renorm_clipping", "renorm_momentum"):
+                config.pop(key, None)
+            return super().from_config(config)
+
+    QDenseBatchnorm.__module__ = qkeras.QDenseBatchnorm.__module__
+    return {"QDenseBatchnorm": QDenseBatchnorm}
 
 
 def _quantizer(q) -> dict | str | None:
@@ -195,6 +214,14 @@ def _folded(layer, arrays: dict, entry: dict) -> None:
         entry["weights"][f"{short}_folded"] = f"{layer.name}/{short}_folded"
 
 
+def _producer(tensor, sep: str = "/") -> str:
+    """The name of the layer that computes ``tensor`` (an input: its InputLayer). Keras 3 names
+    tensors keras_tensor_N; Keras 2 names them after the layer (``dense/BiasAdd:0``, ``inputs:0``)."""
+    history = getattr(tensor, "_keras_history", None)
+    layer = getattr(history, "operation", None)  # Keras 3
+    return layer.name if layer is not None else tensor.name.split(sep)[0]
+
+
 def spec(model, out: Path, flavour: str = "keras2") -> None:
     import numpy as np
 
@@ -238,8 +265,8 @@ def spec(model, out: Path, flavour: str = "keras2") -> None:
         "versions": _versions(flavour),
         "flavour": flavour,
         "class": type(model).__name__,
-        "inputs": [{"name": t.name.split(":")[0], "shape": list(t.shape[1:])} for t in model.inputs],
-        "outputs": [t.name.split("/")[0] for t in model.outputs],
+        "inputs": [{"name": _producer(t, ":"), "shape": list(t.shape[1:])} for t in model.inputs],
+        "outputs": [_producer(t) for t in model.outputs],
         "layers": layers,
     }
     (out / "spec.json").write_text(json.dumps(doc, indent=1))

@@ -14,5 +14,9 @@ FAMILY = ModelFamily(
     description="your Keras 3 .keras model: HGQ2 as is, float Keras quantized after training (PTQ)",
     file_suffixes=(".keras",),
     adopt=f"{__name__}.frontend:adopt",
-    step_checks=(("data", f"{__name__}.frontend:check_model_file"),),  # before any step, even --until data
+    accepts=f"{__name__}.frontend:accepts",  # a QKeras-for-Keras-3 .keras file is keras2_file's
+    step_checks=(
+        ("data", f"{__name__}.frontend:check_model_file"),  # before any step, even --until data
+        ("rtl", f"{__name__}.frontend:check_rtl_layers"),
+    ),
 )

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from ...run import Run
 
 __all__ = [
+    "accepts",
+    "is_qkeras3_file",
     "check",
     "check_model_file",
     "prepare",
@@ -32,6 +34,8 @@ __all__ = [
     "load_user_model",
     "is_hgq_model",
     "check_hgq_path",
+    "check_rtl_layers",
+    "refuse_untraced_layers",
 ]
 
 #: Layers without arithmetic that the bit-exact HGQ2 -> hls4ml/da4ml path passes through.
@@ -42,6 +46,41 @@ PASS_THROUGH = (
     "keras.src.layers.reshaping.permute.Permute",
     "keras.src.layers.regularization.dropout.Dropout",
 )
+
+
+#: Layers hls4ml implements but the da4ml tracer of hgq2 0.2.0 (the rtl step's) has no form for.
+NO_RTL_TRACE = ("keras.src.layers.reshaping.permute.Permute",)
+
+
+def refuse_untraced_layers(model, hint: str) -> None:
+    """Refuse a layer the rtl step cannot trace (see ``NO_RTL_TRACE``), naming it.
+
+    Raises:
+        UnsupportedLayerError: the first such layer, its index, and ``hint``.
+    """
+    from ...errors import UnsupportedLayerError
+    from ...frameworks import versions
+
+    for i, layer in enumerate(model.layers):
+        path = f"{type(layer).__module__}.{type(layer).__name__}"
+        if path in NO_RTL_TRACE:
+            raise UnsupportedLayerError(
+                layer.name,
+                path,
+                i,
+                f"the rtl step (da4ml tracing with hgq2 {versions('hgq2')['hgq2']})",
+                ["Reshape", "Flatten", "HGQ2 layers"],
+                hint,
+            )
+
+
+def check_rtl_layers(config: RunConfig) -> None:
+    """Before the rtl step: every layer of the model has a da4ml form."""
+    cfg = config.model
+    refuse_untraced_layers(
+        load_user_model(cfg.path, cfg.custom_objects_module),
+        "hls4ml implements it: stop at --until convert, or reorder the axes outside the model",
+    )
 
 
 def check_model_file(config: RunConfig) -> None:
@@ -70,7 +109,7 @@ def load_user_model(path: Path, custom_objects_module: str | None = None) -> ker
 
     if not path.is_file():
         raise DataNotFoundError(f"model file not found: {path} (model.path)")
-    if _is_qkeras3(path):
+    if is_qkeras3_file(path):
         raise ConfigError(
             f"{path.name} holds QKeras layers (QKeras for Keras 3): set model.kind: keras2_file (--set "
             f"model.kind=keras2_file), so that QKeras itself reads it in the legacy venv and its "
@@ -93,7 +132,12 @@ def load_user_model(path: Path, custom_objects_module: str | None = None) -> ker
         ) from None
 
 
-def _is_qkeras3(path: Path) -> bool:
+def accepts(path: Path) -> bool:
+    """Every ``.keras`` file but a QKeras-for-Keras-3 one (keras2_file's: QKeras reads it)."""
+    return not is_qkeras3_file(path)
+
+
+def is_qkeras3_file(path: Path) -> bool:
     """A ``.keras`` file whose layers come from QKeras (``qkeras-v3``), not from HGQ2's ``qkeras``."""
     import json
     import zipfile

@@ -14,5 +14,6 @@ FAMILY = ModelFamily(
     description="your QONNX / Brevitas-exported ONNX model",
     file_suffixes=(".onnx",),
     adopt=f"{__name__}.frontend:adopt",
+    accepts=f"{__name__}.frontend:accepts",  # a .onnx without quantizers is onnx_float's
     step_checks=(("data", f"{__name__}.frontend:check_model_file"),),  # before any step, even --until data
 )

@@ -18,7 +18,30 @@ if TYPE_CHECKING:
     from ...records import StepResult
     from ...run import Run
 
-__all__ = ["check", "check_model_file", "prepare", "load_qonnx", "adopt"]
+__all__ = ["check", "check_model_file", "prepare", "load_qonnx", "adopt", "accepts"]
+
+
+def accepts(path: Path) -> bool:
+    """Every ``.onnx`` but a readable float one (no quantizers: onnx_float's)."""
+    from ..onnx_float.graph import is_float_onnx
+
+    return not is_float_onnx(path)
+
+
+def _refuse_float(path: Path) -> None:
+    """A float ONNX model (no Quant nodes) has nothing for finn-plus to implement.
+
+    Raises:
+        ConfigError: naming the family that takes it.
+    """
+    from ...errors import ConfigError
+    from ..onnx_float.graph import is_float_onnx
+
+    if is_float_onnx(path):
+        raise ConfigError(
+            f"{path.name} has no quantizers (no Quant / BipolarQuant / Trunc nodes): it is a float model; "
+            f"set model.kind: onnx_float (--set model.kind=onnx_float): it is then quantized after training"
+        )
 
 
 def load_qonnx(path: Path):
@@ -53,6 +76,7 @@ def check(config: RunConfig) -> None:
     from ..common import check_input_shape
 
     model = load_qonnx(config.model.path)
+    _refuse_float(config.model.path)
     check_input_shape(_sample_shape(model), input_shape(config.data), config.model.path.name)
 
 
@@ -68,6 +92,7 @@ def prepare(run: Run, out: Path) -> StepResult:
 
     ds = load_dataset(run)
     model = load_qonnx(run.config.model.path)
+    _refuse_float(run.config.model.path)
     model.save(str(out / QONNX_MODEL.filename))
     batch = batch_size_of(out / QONNX_MODEL.filename) or 1
     y = execute_qonnx(
@@ -89,7 +114,8 @@ def prepare(run: Run, out: Path) -> StepResult:
 
 def adopt(model, store, data=None) -> dict | None:
     """The ``model:`` section for an in-memory Brevitas ``nn.Module`` (``hw.run(module, (x, y))``):
-    exported to QONNX once (its input shape from the data), named by its weights.
+    exported to QONNX once (its input shape from the data), named by its weights; a module
+    without quantizers (plain PyTorch) exports to a float ONNX model, which is onnx_float's.
 
     Raises:
         ConfigError: no arrays to trace the input shape from.
@@ -112,4 +138,6 @@ def adopt(model, store, data=None) -> dict | None:
         h.update(v.detach().cpu().numpy().tobytes())
     example = np.ascontiguousarray(x[:1], dtype=np.float32)
     path = store(lambda p: export_qonnx(model, example, p), ".onnx", h.hexdigest()[:16])
-    return {"kind": "onnx_file", "path": str(path)}
+    from ..onnx_float.graph import is_float_onnx
+
+    return {"kind": "onnx_float" if is_float_onnx(path) else "onnx_file", "path": str(path)}
