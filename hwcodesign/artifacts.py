@@ -76,6 +76,11 @@ VIRTUAL_BOARD = Artifact(
 )
 FINN_BUILD = Artifact("finn_build", "dataflow.onnx", "finn-plus dataflow graph (+ parent.onnx, layers.json)")
 FINN_RTLSIM = Artifact("finn_rtlsim", "layers", "per-layer Verilator runs of finn-plus RTL layers")
+STITCHED_DESIGN = Artifact(
+    "stitched_design",
+    "stitch.json",
+    "the finn-plus graph stitched as one design (design/: RTL), FIFO depths, whole-design Verilator run",
+)
 REPORT = Artifact("report", "report.json", "the report")
 
 #: Every artifact kind; a plugin step that writes a new kind registers it here.
@@ -100,6 +105,7 @@ for _a in (
     VIRTUAL_BOARD,
     FINN_BUILD,
     FINN_RTLSIM,
+    STITCHED_DESIGN,
     REPORT,
 ):
     ARTIFACTS.register(_a)

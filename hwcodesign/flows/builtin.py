@@ -2,7 +2,16 @@
 
 from .spec import register_flow
 
-_FINN = ("finn", "finn_rtlsim", "hls4ml_qonnx", "package_finn", "virtual_board", "report")
+_FINN = (
+    "finn",
+    "finn_rtlsim",
+    "stitch",
+    "finn_synth",
+    "hls4ml_qonnx",
+    "package_finn",
+    "virtual_board",
+    "report",
+)
 
 register_flow(
     "keras_hls4ml",

@@ -185,10 +185,12 @@ for _spec in (
         "package_finn",
         ".package:step_package_finn",
         "deploy",
-        ("dataset", "finn_build"),
+        ("dataset", "finn_build", "predictions"),
         ("deploy",),
         ("target.board", "target.part", "target.clock_ns", "target.deploy.samples"),
-        "deployment package: finn-plus RTL layers stitched behind AXI4-Stream, PYNQ driver",
+        "deployment package: finn-plus RTL layers stitched behind AXI4-Stream, PYNQ driver; its "
+        "expected outputs are the trained model's",
+        version=2,
     ),
     StepSpec(
         "virtual_board",
@@ -250,6 +252,26 @@ for _spec in (
         ("target.finn.rtlsim_samples",),
         "every finn-plus RTL layer in Verilator vs its Python semantics, cycles/frame",
         version=2,
+    ),
+    StepSpec(
+        "stitch",
+        ".stitch:step_stitch",
+        "stitch",
+        ("dataset", "finn_build", "predictions"),
+        ("stitched_design",),
+        ("target.part", "target.clock_ns", "target.finn"),
+        "the finn-plus RTL layers stitched as one design, FIFOs sized by simulation; the whole test set "
+        "through it in Verilator vs the trained model: latency, throughput, FIFO depths",
+    ),
+    StepSpec(
+        "finn_synth",
+        ".finn_synth:step_finn_synth",
+        "finn_synth",
+        ("finn_build",),
+        ("resources",),
+        ("target.part",),
+        "resources per layer: Yosys synth_xilinx for hwcodesign's RTL layers, finn-plus' estimates for "
+        "finn-rtllib's (Yosys cannot read it), summed and checked against the part",
     ),
     StepSpec(
         "hls4ml_qonnx",

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..artifacts import RTL_TIMING, load_dataset, load_emulation, load_rtl_project, locate
+from ..artifacts import RTL_TIMING, load_dataset, load_emulation, load_predictions, load_rtl_project, locate
 from ..boards import BOARDS, Board
 from ..deploy.package import package_da4ml, write_manifest, write_shell_files
 from ..frameworks import versions
@@ -124,7 +124,10 @@ def step_package_finn(run: Run, out: Path) -> StepResult:
     try:
         with finn_session(out / "build"):
             clock_mhz, samples = 1000.0 / target.clock_ns, target.deploy.samples
-            spec = package_finn(finn_dir, board, clock_mhz, out, ds.x_test, samples)
+            expected = load_predictions(run).reference
+            spec = package_finn(
+                finn_dir, board, clock_mhz, out, ds.x_test, samples, run.cache_dir("verilator"), expected
+            )
     except UnsupportedLayerError as e:
         note = f"no package: {e}"
         return StepResult(report=ReportPart(notes=[note]), message=note)

@@ -1,6 +1,7 @@
 """Deployment packages and the virtual board, on the suite's own end-to-end runs: the tiny jet
-tagger on zcu104 (da4ml pipeline) and as an xcvu13p IP core, the 4-bit MLP on pynq-z2
-(finn-plus RTL layers). The package's own driver runs against its own RTL in Verilator."""
+tagger on zcu104 (da4ml pipeline) and as an xcvu13p IP core, the 4-bit MLP on pynq-z2 and the
+integer-only tiny ViT on zcu104 and pynq-z2 (finn-plus RTL layers stitched as one design). The
+package's own driver runs against its own RTL in Verilator."""
 
 import hashlib
 import json
@@ -10,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from conftest import REPO
+from conftest import REPO, mismatch_message
 
 from hwcodesign.config import config_from_dict
 from hwcodesign.flows import run_flow
@@ -135,10 +136,16 @@ def test_mlp_on_pynq_z2_virtual_board(mlp_run, tmp_path):
     spec = json.loads((deploy / "accelerator.json").read_text())
     assert spec["kind"] == "finn" and spec["bus_bits"] == 32
     assert "processing_system7" in (deploy / "vivado" / "build_bitstream.tcl").read_text()
-    top = (deploy / "ip" / "hwcd_finn_accel.v").read_text()
+    top = (deploy / "ip" / "src" / "hwcd_dataflow.v").read_text()
     assert (
-        top.count("hwcd_rom_stream") == 4 and "StreamingDataWidthConverter" in top
+        top.count("hwcd_rom_stream #") == 4 and "StreamingDataWidthConverter" in top
     )  # 4 MVAUs, DWCs inserted
+    assert "hwcd_dataflow dataflow" in (deploy / "ip" / "hwcd_finn_accel.v").read_text()
+    # the package builds on the stitched design of the stitch step: same RTL, same FIFO depths
+    assert top == (run.root / "stitch" / "design" / "src" / "hwcd_dataflow.v").read_text()
+    whole = run.record("stitch").metrics  # the whole design == finn-plus' graph on every test image
+    assert whole["whole_design_vs_finn_python"].value == 1.0 and whole["whole_design_vs_finn_python"].n == 360
+    assert whole["whole_design_vs_model"].n == 360  # < 1 where finn-plus rounds ties up (step finn)
     vb = run.record("virtual_board").metrics
     assert vb["predict_bit_exact_vs_emulation"].value == 1.0 and vb["predict_bit_exact_vs_emulation"].n == 360
     assert vb["stall_test_bit_exact"].value == 1.0
@@ -163,3 +170,82 @@ def test_overflow_against_the_part_catalogue():
     part = "xczu7ev-ffvc1156-2-e"
     assert overflows({"LUT": 516_144, "DSP": 0, "FF": 10}, part) == {"LUT": (516_144, 230_400)}
     assert overflows({"LUT": 230_400, "DSP": 1_728}, part) == {}
+
+
+@pytest.fixture(scope="session")
+def vit_int_run(tmp_path_factory):
+    """The integer-only tiny ViT (configs/vit_digits_int_tiny.yaml) through the whole PyTorch flow,
+    every layer RTL, for ZCU104."""
+    from hwcodesign.config import config_from_dict
+    from hwcodesign.flows import run_flow
+
+    raw = yaml.safe_load((REPO / "configs" / "vit_digits_int_tiny.yaml").read_text())
+    raw["runs_dir"] = str(tmp_path_factory.mktemp("vit_int") / "runs")
+    raw["target"]["board"] = "zcu104"
+    raw["target"].pop("part")
+    return run_flow(config_from_dict(raw))
+
+
+def _check_vit_package(run, part: str, bus: int) -> None:
+    """The package's driver on the virtual board (with and without random gaps / stalls) gives
+    the whole design's outputs on every test vector, on the stitch step's design; and those are
+    the trained model's outputs."""
+    from hwcodesign.deploy.virtual import DmaModel, VirtualBoard
+    from hwcodesign.steps.virtual_board import load_driver
+
+    deploy = run.root / "deploy"
+    manifest = _check_manifest(deploy)
+    spec = json.loads((deploy / "accelerator.json").read_text())
+    assert manifest["part"] == part and spec["kind"] == "finn" and spec["bus_bits"] == bus
+    top = (deploy / "ip" / "src" / "hwcd_dataflow.v").read_text()
+    assert top == (run.root / "stitch" / "design" / "src" / "hwcd_dataflow.v").read_text()
+    assert top.count("hwcd_rom_stream #") == 8 and top.count("hwcd_stream_fifo #") == 53  # 8 MVAUs, 53 edges
+    vb = run.record("virtual_board").metrics
+    assert vb["predict_bit_exact_vs_emulation"].value == 1.0 and vb["stall_test_bit_exact"].value == 1.0
+    x = np.load(deploy / "test_inputs.npy")
+    n, scale = len(x), spec["out"]["scale"]
+    whole = np.load(run.root / "stitch" / "outputs.npz")["raw"][:n] * scale  # the stitch step's Verilator run
+    ys = []
+    for pct in (0, 30):
+        board = VirtualBoard(
+            deploy,
+            run.root / f"vb_check_{pct}",
+            DmaModel(valid_gap_pct=pct, stall_pct=pct),
+            run.cache_dir("verilator"),
+        )
+        ys.append(load_driver(deploy).Accelerator(overlay=board, max_batch=n).predict(x))
+        assert np.array_equal(ys[-1], whole), mismatch_message(
+            ys[-1], whole, f"{pct}% stalls vs whole design"
+        )
+    # independent of finn-plus: the trained Brevitas model's own outputs on the test vectors
+    model_out = np.load(run.root / "model" / "predictions.npz")["quantized"][:n].reshape(n, -1)
+    assert np.array_equal(ys[0], model_out), mismatch_message(
+        ys[0], model_out, "virtual board vs trained model"
+    )
+
+
+@pytest.mark.slow
+def test_int_vit_whole_design_and_zcu104_package(vit_int_run):
+    run = vit_int_run
+    rec = run.record("stitch")
+    assert rec.metrics["whole_design_vs_finn_python"].value == 1.0
+    stitched = json.loads((run.root / "stitch" / "stitch.json").read_text())
+    t, est = stitched["timing"], stitched["estimate"]
+    assert (
+        t["interval_cycles"] == est["max_cycles"]
+    )  # the slowest layer sets the pace, as finn-plus estimates
+    assert t["first_latency_cycles"] < est["critical_path_cycles"]  # layers overlap within a frame
+    for row in stitched["fifo_sizing"]["fifos"]:
+        assert 2 <= row["depth"] <= row["frame_depth"], row
+    report = json.loads((run.root / "report" / "report.json").read_text())
+    assert report["latency"]["whole_design_throughput_fps"]["kind"] == "measured"
+    assert report["bit_exactness"]["whole_design_vs_model"]["n"] == 360
+    exact = rec.metrics["whole_design_vs_model"]  # every test image, raw outputs identical
+    assert exact.value == 1.0 and exact.n == 360, rec.report.notes
+    _check_vit_package(run, "xczu7ev-ffvc1156-2-e", 64)
+
+
+@pytest.mark.slow
+def test_int_vit_on_pynq_z2_virtual_board(vit_int_run, tmp_path):
+    run = _rerun(vit_int_run, tmp_path, "pynq-z2", clock_ns=10.0)
+    _check_vit_package(run, "xc7z020clg400-1", 32)

@@ -344,7 +344,7 @@ CASES: list[Case] = [
         "cli-model-unknown-format",
         ("run", "--model", "model.pt", "--data", "d.npz"),
         2,
-        r"cannot tell the model format of model\.pt: use \.keras, \.h5, \.json or \.onnx",
+        r"cannot tell the model format of model\.pt: use \.h5, \.hdf5, \.json, \.keras, \.onnx",
     ),
     Case(
         "cli-data-missing",

@@ -68,7 +68,13 @@ def stages(cfg, ties_to_even: bool = False) -> list[tuple[str, Callable]]:
         return m.transform(RoundAndClipThresholds())
 
     def streamline(m, c):
-        return round_thresholds(S.step_streamline(m, c).transform(StreamlinePlus()))
+        # StreamlinePlus ends with RoundAndClipThresholds, whose ceil forgets which thresholds
+        # were exact ties: streamline without it, round once (ties to even), then let the full
+        # StreamlinePlus finish whatever the rounding enabled.
+        plus = StreamlinePlus()
+        plus.transformations = [t for t in plus.transformations if not isinstance(t, RoundAndClipThresholds)]
+        m = round_thresholds(S.step_streamline(m, c).transform(plus))
+        return m.transform(StreamlinePlus())
 
     def integer_layers(m, c):
         from finn.transformation.streamline.absorb import AbsorbMulIntoMultiThreshold

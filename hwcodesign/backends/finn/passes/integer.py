@@ -319,27 +319,31 @@ class RoundThresholdTiesToEven(Transformation):
     ``MultiThreshold`` counts ``x >= T``: an input exactly at a half step goes to the level above
     (round half up), while Brevitas rounds half to even. A tie can only happen where ``T`` is an
     exact integer; when the level above it is odd, the tie must stay below: ``x > T``, i.e. the
-    threshold ``T + 1`` for integer ``x``. Run before ``RoundAndClipThresholds`` (whose ceil forgets
-    which thresholds were exact); exact only with power-of-two scales, where ties occur.
+    threshold ``T + 1/2`` for integer ``x`` (``RoundAndClipThresholds`` then makes it ``T + 1``).
+    Run before ``RoundAndClipThresholds`` (whose ceil forgets which thresholds were exact); exact
+    only with power-of-two scales, where ties occur and thresholds are computed exactly. A node is
+    handled once (marked ``ROUNDED_MARK``): its rounded thresholds are integers, no longer ties.
     """
 
     def apply(self, model: ModelWrapper) -> tuple[ModelWrapper, bool]:
         from qonnx.custom_op.registry import getCustomOp
+        from qonnx.util.basic import get_by_name
 
-        changed = False
         for node in model.graph.node:
             if node.op_type != "MultiThreshold" or not _dt(model, node.input[0]).is_integer():
                 continue
             t = model.get_initializer(node.input[1])
-            if t is None:
+            if t is None or get_by_name(node.attribute, ROUNDED_MARK) is not None:
                 continue
             bias = getCustomOp(node).get_nodeattr("out_bias")
             levels = bias + np.arange(1, t.shape[-1] + 1)  # the level reached by crossing threshold k
             nudge = (t == np.round(t)) & (np.abs(levels).astype(np.int64) % 2 == 1)
-            if nudge.any():
-                model.set_initializer(node.input[1], (t + nudge).astype(t.dtype))
-                changed = True
-        return model, changed
+            model.set_initializer(node.input[1], (t + 0.5 * nudge).astype(t.dtype))
+            node.attribute.append(helper.make_attribute(ROUNDED_MARK, 1))
+        return model, False
+
+
+ROUNDED_MARK = "hwcd_ties_to_even"
 
 
 def has_po2_scales(model: ModelWrapper) -> bool:
