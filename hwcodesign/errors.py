@@ -25,6 +25,7 @@ __all__ = [
     "ReportSectionError",
     "InternalError",
     "ToolError",
+    "DeadlockError",
     "BitExactnessError",
     "Interrupted",
 ]
@@ -144,6 +145,11 @@ class ToolError(InternalError):
             f"  command: {' '.join(map(str, command))}\n  cwd: {cwd}\n"
             f"  last lines:\n{_indent(log_tail)}"
         )
+
+
+class DeadlockError(InternalError):
+    """A simulated design stopped producing output (or hit its cycle limit): the message names
+    the full FIFO's edge and a depth to try."""
 
 
 class BitExactnessError(InternalError):

@@ -241,7 +241,7 @@ for _spec in (
         ("finn_build",),
         (*_TARGET, "target.finn"),
         "finn-plus: streamline, HW layers, RTL/HLS, folding, estimates, HDL code",
-        version=2,
+        version=3,
     ),
     StepSpec(
         "finn_rtlsim",

@@ -124,10 +124,12 @@ def _run_stages(run: Run, model, cfg, x: np.ndarray, y_ref: np.ndarray, times: d
     """
     from finn.util.exception import FINNUserError
 
-    from ..backends.finn.passes import has_po2_scales
+    from ..backends.finn.passes import has_integer_kernels, has_po2_scales
 
     # Brevitas rounds half to even; with power-of-two scales the thresholds can too (exactly)
-    stages = fb.stages(run.config.target.finn, ties_to_even=has_po2_scales(model))
+    stages = fb.stages(
+        run.config.target.finn, ties_to_even=has_po2_scales(model), integer_kernels=has_integer_kernels(model)
+    )
     for i, (name, fn) in enumerate(stages):
         run.progress("finn-plus stages", i, len(stages))
         t0 = time.perf_counter()

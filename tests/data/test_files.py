@@ -51,7 +51,7 @@ def test_hdf5_fixed_splits_in_a_group_and_unlabelled(tmp_path, rng):
             {"x_train": np.zeros((20, 4)), "x_test": np.zeros((5, 3))},
             r"the splits have different sample shapes",
         ),
-        ({"x": np.zeros((20, 4)), "y": np.full(20, 0.5)}, r"labels 'y' must be integer classes"),
+        ({"x": np.zeros((20, 4)), "y": np.full(20, "b")}, r"labels 'y' must be integer classes"),
     ],
 )
 def test_file_problems_are_one_line(tmp_path, arrays, match):

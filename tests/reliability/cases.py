@@ -229,7 +229,7 @@ CASES: list[Case] = [
         "unknown-flow",
         R,
         2,
-        r"flow: Input should be 'keras_hls4ml', 'torch_finn' or 'qonnx_finn'",
+        r"unknown flow 'vivado'; known: keras_hls4ml, torch_finn, qonnx_finn",
         edits={"flow": "vivado"},
     ),
     Case(
@@ -302,7 +302,8 @@ CASES: list[Case] = [
         "wrong-flow-for-model",
         R,
         2,
-        r"model\.kind jet_transformer goes with flow keras_hls4ml, not torch_finn \(leave flow out to get it\)",
+        r"model\.kind jet_transformer is made by step 'train' \(flow keras_hls4ml\); flow torch_finn makes "
+        r"its model with step 'train_torch': leave flow out to get keras_hls4ml",
         edits={"flow": "torch_finn"},
     ),
     Case(
@@ -596,7 +597,7 @@ CASES: list[Case] = [
         "show-report-missing",
         ("show", f"runs/{RUN_NAME}"),
         2,
-        r"the run has no report yet",
+        r"report\.json does not exist: run the flow through its report step",
         setup=_damage("report", "delete_dir"),
         needs_run=True,
     ),

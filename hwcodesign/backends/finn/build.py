@@ -10,6 +10,7 @@ dataflow partition -> specialise (RTL variants where finn-plus has them) -> fold
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -34,91 +35,105 @@ __all__ = [
 VERIFY_AFTER = {"streamline", "integer_layers", "convert_to_hw"}
 
 
-def stages(cfg, ties_to_even: bool = False) -> list[tuple[str, Callable]]:
+def stages(cfg, ties_to_even: bool = False, integer_kernels: bool = False) -> list[tuple[str, Callable]]:
     """The build as named stages. ``ties_to_even``: make thresholds round half to even like
-    Brevitas (exact with power-of-two scales: ``passes.has_po2_scales``). A model with
-    hwcodesign's integer kernels gets the ``integer_layers`` stage (``passes/integer.py``)."""
+    Brevitas (exact with power-of-two scales: ``passes.has_po2_scales``). ``integer_kernels``: the
+    model holds hwcodesign's kernels (``passes.has_integer_kernels``); it gets the
+    ``integer_layers`` stage (``passes/integer.py``), which turns act x act MatMuls into RTL
+    ``ActMatMul`` (without it, finn-plus' own attention operator takes them)."""
     from .ops import register_ops
 
     register_ops()  # hwcodesign's RTL layers into finn-plus' domains (SpecializeLayers picks them)
     import finn.builder.build_dataflow_steps as S
-    from finn.builder.custom_step_library.transformer_adhoc import step_convert_to_hw
-    from finn.transformation.fpgadataflow.convert_to_hw.layer_norm import InferLayerNorm
-    from finn.transformation.streamline.round_thresholds import RoundAndClipThresholds
-    from finn.transformation.streamline.streamline_plus import StreamlinePlus
-    from qonnx.transformation.infer_datatypes import InferDataTypes
-    from qonnx.transformation.infer_shapes import InferShapes
 
-    from .passes import (
-        ExplicitLayerNormBias,
-        FixMultiThresholdLayout,
-        InferActMatMul,
-        InferIntegerAdd,
-        InferIntegerKernels,
-        RoundThresholdTiesToEven,
-        SplitSizesAsInput,
-    )
-
-    def qonnx_to_finn(m, c):
-        return S.step_qonnx_to_finn(m, c).transform(FixMultiThresholdLayout()).transform(SplitSizesAsInput())
-
-    def round_thresholds(m):
-        if ties_to_even:
-            m = m.transform(RoundThresholdTiesToEven())
-        return m.transform(RoundAndClipThresholds())
-
-    def streamline(m, c):
-        # StreamlinePlus ends with RoundAndClipThresholds, whose ceil forgets which thresholds
-        # were exact ties: streamline without it, round once (ties to even), then let the full
-        # StreamlinePlus finish whatever the rounding enabled.
-        plus = StreamlinePlus()
-        plus.transformations = [t for t in plus.transformations if not isinstance(t, RoundAndClipThresholds)]
-        m = round_thresholds(S.step_streamline(m, c).transform(plus))
-        return m.transform(StreamlinePlus())
-
-    def integer_layers(m, c):
-        from finn.transformation.streamline.absorb import AbsorbMulIntoMultiThreshold
-
-        for p in (
-            InferIntegerKernels(),
-            InferActMatMul(),
-            InferIntegerAdd(),
-            InferShapes(),
-            InferDataTypes(),
-        ):
-            m = m.transform(p)
-        return round_thresholds(m.transform(AbsorbMulIntoMultiThreshold()).transform(InferDataTypes()))
-
-    def convert_to_hw(m, c):
-        m = step_convert_to_hw(m, c)
-        return m.transform(ExplicitLayerNormBias()).transform(InferLayerNorm())
-
-    def target_fps_folding(m, c):
-        from .passes import FoldIntegerLayers
-
-        m = S.step_target_fps_parallelization(m, c)
-        target = 1e9 / (c.target_fps * c.synth_clk_period_ns)  # cycles per frame at the clock
-        return m.transform(FoldIntegerLayers(target))
-
-    def specialize(m, c):
-        if not cfg.prefer_rtl:
-            _prefer(m, "hls")
-        return S.step_specialize_layers(m, c)
-
-    return [
-        ("qonnx_to_finn", qonnx_to_finn),
+    named = [
+        ("qonnx_to_finn", _qonnx_to_finn),
         ("tidy_up", S.step_tidy_up),
-        ("streamline", streamline),
-        ("integer_layers", integer_layers),
-        ("convert_to_hw", convert_to_hw),
+        ("streamline", partial(_streamline, ties_to_even=ties_to_even)),
+        ("integer_layers", partial(_integer_layers, ties_to_even=ties_to_even)),
+        ("convert_to_hw", _convert_to_hw),
         ("dataflow_partition", S.step_create_dataflow_partition),
-        ("specialize_layers", specialize),
-        ("target_fps_folding", target_fps_folding),
+        ("specialize_layers", partial(_specialize, prefer_rtl=cfg.prefer_rtl)),
+        ("target_fps_folding", _target_fps_folding),
         ("apply_folding", S.step_apply_folding_config),
         ("minimize_bit_width", S.step_minimize_bit_width),
         ("estimate_reports", S.step_generate_estimate_reports),
         ("hw_codegen", S.step_hw_codegen),
     ]
+    return [(name, fn) for name, fn in named if integer_kernels or name != "integer_layers"]
+
+
+def _qonnx_to_finn(m, c):
+    import finn.builder.build_dataflow_steps as S
+
+    from .passes import FixMultiThresholdLayout, SplitSizesAsInput
+
+    return S.step_qonnx_to_finn(m, c).transform(FixMultiThresholdLayout()).transform(SplitSizesAsInput())
+
+
+def _round_thresholds(m, ties_to_even: bool):
+    from finn.transformation.streamline.round_thresholds import RoundAndClipThresholds
+
+    from .passes import RoundThresholdTiesToEven
+
+    if ties_to_even:
+        m = m.transform(RoundThresholdTiesToEven())
+    return m.transform(RoundAndClipThresholds())
+
+
+def _streamline(m, c, ties_to_even: bool):
+    """finn's streamline, then StreamlinePlus without the RoundAndClipThresholds it ends with
+    (its ceil forgets which thresholds were exact ties), the rounding once (ties to even), and
+    the full StreamlinePlus for whatever the rounding enabled."""
+    import finn.builder.build_dataflow_steps as S
+    from finn.transformation.streamline.round_thresholds import RoundAndClipThresholds
+    from finn.transformation.streamline.streamline_plus import StreamlinePlus
+
+    plus = StreamlinePlus()
+    plus.transformations = [t for t in plus.transformations if not isinstance(t, RoundAndClipThresholds)]
+    m = _round_thresholds(S.step_streamline(m, c).transform(plus), ties_to_even)
+    return m.transform(StreamlinePlus())
+
+
+def _integer_layers(m, c, ties_to_even: bool):
+    from finn.transformation.streamline.absorb import AbsorbMulIntoMultiThreshold
+    from qonnx.transformation.infer_datatypes import InferDataTypes
+    from qonnx.transformation.infer_shapes import InferShapes
+
+    from .passes import InferActMatMul, InferIntegerAdd, InferIntegerKernels
+
+    for p in (InferIntegerKernels(), InferActMatMul(), InferIntegerAdd(), InferShapes(), InferDataTypes()):
+        m = m.transform(p)
+    m = m.transform(AbsorbMulIntoMultiThreshold()).transform(InferDataTypes())
+    return _round_thresholds(m, ties_to_even)
+
+
+def _convert_to_hw(m, c):
+    from finn.builder.custom_step_library.transformer_adhoc import step_convert_to_hw
+    from finn.transformation.fpgadataflow.convert_to_hw.layer_norm import InferLayerNorm
+
+    from .passes import ExplicitLayerNormBias
+
+    m = step_convert_to_hw(m, c)
+    return m.transform(ExplicitLayerNormBias()).transform(InferLayerNorm())
+
+
+def _target_fps_folding(m, c):
+    import finn.builder.build_dataflow_steps as S
+
+    from .passes import FoldIntegerLayers
+
+    m = S.step_target_fps_parallelization(m, c)
+    target = 1e9 / (c.target_fps * c.synth_clk_period_ns)  # cycles per frame at the clock
+    return m.transform(FoldIntegerLayers(target))
+
+
+def _specialize(m, c, prefer_rtl: bool):
+    import finn.builder.build_dataflow_steps as S
+
+    if not prefer_rtl:
+        _prefer(m, "hls")
+    return S.step_specialize_layers(m, c)
 
 
 def _prefer(model, style: str) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ...errors import InternalError
+from ...errors import DeadlockError, InternalError
 from ...tools import verilator
 from ...tools.process import run_logged
 from .axis_sim import SIM_DIR, chunks_to_words, words_to_chunks
@@ -193,7 +193,7 @@ def run(
     cycle f * frame_interval (0: back to back). The memory files are read from ``src/memfiles``.
 
     Raises:
-        InternalError: a deadlock or the cycle limit (when ``check``), naming the full and empty
+        DeadlockError: a deadlock or the cycle limit (when ``check``), naming the full and empty
             FIFOs with suggested depths.
     """
     design = _design(folder)
@@ -236,7 +236,7 @@ def run(
     }
     result = _collect(design, prefix, stats, n, mode, info)
     if check and result.info["deadlock"]:
-        raise InternalError(result.info["stuck"])
+        raise DeadlockError(result.info["stuck"])
     return result
 
 

@@ -354,7 +354,7 @@ def _simulate_all(model, folder: Path, frames: list, cache_dir, depths, interval
     the back-to-back run (the deep design, which must not deadlock).
 
     Raises:
-        InternalError: the deep design deadlocks (naming the full FIFO's edge).
+        DeadlockError: the deep design deadlocks (naming the full FIFO's edge).
     """
     from . import design_sim
 
@@ -382,8 +382,8 @@ def size_fifos(model, folder: Path, frames: list, cache_dir: Path | None = None,
     Returns the sizing record: per edge frame depth, measured occupancies, depth; the runs.
 
     Raises:
-        InternalError: a deadlock of the deep design (naming the edge), or a sized design that
-            still deadlocks or is slower after ``attempts`` rounds.
+        DeadlockError: a deadlock of the deep design (naming the edge).
+        InternalError: a sized design that still deadlocks or is slower after ``attempts`` rounds.
         BitExactnessError: the sized design's outputs differ from the deep design's.
     """
     if len(frames) < 4:

@@ -18,7 +18,7 @@ def test_bit_exact_with_verilator_on_the_test_set(tiny_run):
     assert np.array_equal(y, rtl)
     import hwcodesign as hw
 
-    assert np.array_equal(hw.emulate(tiny_run.root, x[:37]), rtl[:37])
+    assert np.array_equal(hw.emulate(tiny_run.root, x[:37], prepared=True), rtl[:37])
 
 
 def test_bit_exact_with_the_da4ml_interpreter_far_outside_the_data(tiny_run):
@@ -65,6 +65,7 @@ def test_second_load_is_cached_and_cli_streams_a_npy(tiny_run, tmp_path):
         str(out),
         "--chunk",
         "700",
+        "--prepared",
     ]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output

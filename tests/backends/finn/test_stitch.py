@@ -15,7 +15,7 @@ from hwcodesign.hls.requant_add.reference import po2_params  # noqa: E402
 from test_ops_support import CLOCK_NS, FPGA_PART, hw_node, random_ints  # noqa: E402
 
 from hwcodesign.backends.finn.settings import finn_session  # noqa: E402
-from hwcodesign.errors import InternalError, UnsupportedLayerError  # noqa: E402
+from hwcodesign.errors import DeadlockError, UnsupportedLayerError  # noqa: E402
 
 T = C = 8  # tokens, channels: Q.K^T is T x T, so the residual add is T x C
 MA, MB, S = po2_params(2, 5, 3)
@@ -126,7 +126,7 @@ def test_too_shallow_fifo_is_a_deadlock_naming_the_edge(rng, tmp_path):
     model = _rtl(_dag())
     stitch(model, tmp_path / "d", depths={"q": 2})
     exe, _ = design_sim.build(tmp_path / "d", tmp_path / "sim")
-    with pytest.raises(InternalError) as e:
+    with pytest.raises(DeadlockError) as e:
         design_sim.run(exe, tmp_path / "d", _frames(rng, 2), tmp_path / "sim" / "run")
     msg = str(e.value)
     edge = "FIFO full: edge 'q' (ReplicateStream_rtl_0.out0_V -> ActMatMul_rtl_0.in0_V)"

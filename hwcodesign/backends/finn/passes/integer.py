@@ -338,7 +338,9 @@ class RoundThresholdTiesToEven(Transformation):
             bias = getCustomOp(node).get_nodeattr("out_bias")
             levels = bias + np.arange(1, t.shape[-1] + 1)  # the level reached by crossing threshold k
             nudge = (t == np.round(t)) & (np.abs(levels).astype(np.int64) % 2 == 1)
-            model.set_initializer(node.input[1], (t + 0.5 * nudge).astype(t.dtype))
+            # a nudged threshold may pass an equal neighbour: keep them sorted (finn's Thresholding)
+            nudged = np.maximum.accumulate(t + 0.5 * nudge, axis=-1)
+            model.set_initializer(node.input[1], nudged.astype(t.dtype))
             node.attribute.append(helper.make_attribute(ROUNDED_MARK, 1))
         return model, False
 
