@@ -20,9 +20,11 @@ from pydantic import (
     Discriminator,
     Field,
     SerializeAsAny,
+    SerializerFunctionWrapHandler,
     Tag,
     ValidationError,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
@@ -37,6 +39,8 @@ __all__ = [
     "FileDataConfig",
     "HGQQuantConfig",
     "BrevitasQuantConfig",
+    "MixedPrecisionConfig",
+    "DistillConfig",
     "FinnConfig",
     "TrainConfig",
     "TargetConfig",
@@ -186,6 +190,52 @@ class HGQQuantConfig(_Section):
     )
 
 
+def _omit_when_off(data: Any, names: tuple[str, ...]) -> Any:
+    """Drop the optional sub-sections ``names`` that are off (None) from a dump, so that a run
+    which does not use a method added later keeps the config (and the step hashes) it had."""
+    if isinstance(data, dict):
+        for name in names:
+            if data.get(name, 0) is None:
+                del data[name]
+    return data
+
+
+class MixedPrecisionConfig(_Section):
+    """Weight bits per layer chosen under a bit-operations budget (HAWQ-v2 sensitivities, Dong et
+    al. 2020: Hutchinson estimate of each layer's Hessian trace on the float twin, times the
+    quantization perturbation ``||W - Q_b(W)||^2``), allocated exactly by an integer program."""
+
+    weight_bits: tuple[Annotated[int, Field(ge=2, le=16)], ...] = Field(
+        (2, 3, 4, 6, 8),
+        min_length=1,
+        description="Candidate weight bits of every layer (at least 2: a 1-bit narrow-range weight is 0).",
+    )
+    budget_bops: float | None = Field(
+        None, gt=0, description="Budget in bit-operations (sum over layers of MACs x weight bits x act bits)."
+    )
+    budget_relative: float | None = Field(
+        None,
+        gt=0,
+        description="Budget as a fraction of the BOPs of uniform quantization.weight_bits (default 1.0 "
+        "when budget_bops is not given).",
+    )
+    samples: int = Field(512, ge=8, description="Training samples the Hessian traces are estimated on.")
+    probes: int = Field(32, ge=1, description="Hutchinson probes (random +-1 vectors) per estimate.")
+
+    @model_validator(mode="after")
+    def _one_budget(self) -> MixedPrecisionConfig:
+        if self.budget_bops is not None and self.budget_relative is not None:
+            raise ValueError("give budget_bops or budget_relative, not both")
+        return self
+
+    @property
+    def relative(self) -> float | None:
+        """The relative budget (1.0 when neither budget is given)."""
+        if self.budget_bops is None and self.budget_relative is None:
+            return 1.0
+        return self.budget_relative
+
+
 class BrevitasQuantConfig(_Section):
     """Brevitas quantization-aware training: bit widths and scale type."""
 
@@ -197,12 +247,58 @@ class BrevitasQuantConfig(_Section):
     scaling: Literal["po2", "float"] = Field(
         "po2", description="Power-of-two scales (hls4ml bit-exact, FINN) or float scales."
     )
+    mixed_precision: MixedPrecisionConfig | None = Field(
+        None,
+        description="Weight bits per layer from a sensitivity measure under a BOPs budget (None: every "
+        "layer has weight_bits).",
+    )
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> Any:
+        return _omit_when_off(handler(self), ("mixed_precision",))
 
 
 QuantConfig = Annotated[
     Annotated[HGQQuantConfig, Tag("hgq2")] | Annotated[BrevitasQuantConfig, Tag("brevitas")],
     _tag("framework", "hgq2"),
 ]
+
+
+class DistillConfig(_Section):
+    """Knowledge distillation (Hinton et al. 2015): loss ``(1 - weight) CE(labels) + weight T^2
+    KL(teacher/T || student/T)``; optionally Teacher Intervention (Huang et al. 2023) first."""
+
+    teacher: Literal["float_twin", "float_reference", "file"] = Field(
+        "float_twin",
+        description="float_twin: the run's float architecture, trained here (seed teacher_seed); "
+        "float_reference: the wide float reference of the jet families; file: the model at path.",
+    )
+    path: Path | None = Field(
+        None,
+        description="teacher: file: a .keras model (Keras families), or for PyTorch families a "
+        "torch.export .pt2, a TorchScript file or a state dict of the float twin (e.g. another run's "
+        "model/float.pt).",
+    )
+    teacher_seed: int = Field(
+        1, ge=0, description="Seed the teacher is trained with (shared by every student seed)."
+    )
+    temperature: float = Field(4.0, gt=0, description="Softmax temperature T of both logit sets.")
+    weight: float = Field(0.5, ge=0, le=1, description="Weight of the distillation term (1: teacher only).")
+    intervention_epochs: int = Field(
+        0,
+        ge=0,
+        description="Teacher Intervention (PyTorch ViT): for these first epochs the teacher's attention "
+        "outputs replace the student's, which learns to match them; 0: off.",
+    )
+    intervention_weight: float = Field(
+        1.0, gt=0, description="Weight of the mean squared error between the attention outputs."
+    )
+
+    @model_validator(mode="after")
+    def _path_with_file(self) -> DistillConfig:
+        if (self.teacher == "file") != (self.path is not None):
+            raise ValueError("distill.path is needed with teacher: file, and only then")
+        return self
 
 
 class TrainConfig(_Section):
@@ -225,6 +321,31 @@ class TrainConfig(_Section):
         False,
         description="HGQ2 QAT: keep the non-dominated (val accuracy, EBOPs) epochs as model/pareto/*.keras.",
     )
+    distill: DistillConfig | None = Field(
+        None,
+        description="Knowledge distillation from a float teacher (None: labels only); the teacher's "
+        "predictions are computed once and cached.",
+    )
+
+    @model_validator(mode="after")
+    def _intervention_leaves_epochs(self) -> TrainConfig:
+        if self.distill is not None and self.distill.intervention_epochs >= self.epochs:
+            raise ValueError(
+                f"distill.intervention_epochs ({self.distill.intervention_epochs}) must be below epochs "
+                f"({self.epochs}): the intervention is withdrawn for the epochs after it"
+            )
+        return self
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> Any:
+        return _omit_when_off(handler(self), ("distill",))
+
+    @property
+    def teacher_settings(self) -> dict[str, Any]:
+        """The settings a teacher trained with this loop depends on (not the student's seed or
+        distillation, so several student seeds share one teacher)."""
+        keep = ("epochs", "batch_size", "learning_rate", "patience", "weight_decay")
+        return {k: getattr(self, k) for k in keep}
 
 
 class RtlConfig(_Section):
@@ -355,6 +476,11 @@ DataConfig = Annotated[
 #: ``model.kind`` when a config does not say.
 DEFAULT_KIND = "jet_transformer"
 
+#: The families trained by hwcodesign's own loops (``train/keras_qat.py``, ``train/torch_qat.py``),
+#: which can distil from a teacher; and the Brevitas ones that can take weight bits per layer.
+DISTILL_KINDS = ("jet_transformer", "jet_linear", "mlp", "vit")
+MIXED_PRECISION_KINDS = ("mlp", "vit")
+
 _UNION_TAGS = {
     "jets",
     "fashion_mnist",
@@ -412,6 +538,23 @@ class RunConfig(_Section):
         family = FAMILIES.get(self.model.kind)
         if family.quantization is not None and self.quantization.framework != family.quantization:
             raise ValueError(f"model.kind {family.kind} needs quantization.framework {family.quantization}")
+        return self
+
+    @model_validator(mode="after")
+    def _methods_of_the_family(self) -> RunConfig:
+        # ConfigError, not ValueError: pydantic passes it through, so the user reads one plain line
+        kind = self.model.kind
+        if self.train.distill is not None and kind not in DISTILL_KINDS:
+            raise ConfigError(
+                f"train.distill: model.kind {kind} is not trained by hwcodesign's trainers; distillation "
+                f"works for {', '.join(DISTILL_KINDS)}"
+            )
+        mp = getattr(self.quantization, "mixed_precision", None)
+        if mp is not None and kind not in MIXED_PRECISION_KINDS:
+            raise ConfigError(
+                f"quantization.mixed_precision: model.kind {kind} is not trained here with Brevitas; "
+                f"it works for {', '.join(MIXED_PRECISION_KINDS)} (HGQ2 learns per-weight bits itself)"
+            )
         return self
 
     @property
@@ -547,4 +690,7 @@ def _resolve_paths(cfg: RunConfig, base: Path) -> RunConfig:
         return section.model_copy(update=update) if update else section
 
     top = absolute(cfg)
-    return top.model_copy(update={"data": absolute(cfg.data), "model": absolute(cfg.model)})
+    train = cfg.train
+    if train.distill is not None:
+        train = train.model_copy(update={"distill": absolute(train.distill)})
+    return top.model_copy(update={"data": absolute(cfg.data), "model": absolute(cfg.model), "train": train})

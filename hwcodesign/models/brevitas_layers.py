@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
     from ..config import BrevitasQuantConfig
 
-__all__ = ["QuantLayers"]
+__all__ = ["QuantLayers", "set_weight_bits", "quantized_weight"]
 
 
 class QuantLayers:
@@ -98,6 +98,38 @@ class QuantLayers:
             act_quant=sint if signed else uint, bit_width=bits or self.q.act_bits, return_quant_tensor=False
         )
 
+    def unit_act(self) -> nn.Module:
+        """Unsigned quantizer of the fixed range [0, 1] (``act_bits``), identity for the float twin.
+        Its saturation is a clip to [0, 1]: float scales give the levels k / (2^b - 1), up to
+        exactly 1; power-of-two scales k / 2^b, up to 1 - 2^-b."""
+        from torch import nn
+
+        if self.q is None:
+            return nn.Identity()
+        import brevitas.nn as qnn
+
+        return qnn.QuantIdentity(act_quant=self._unit(), bit_width=self.q.act_bits, return_quant_tensor=False)
+
+    def sigmoid(self, hard: bool = False) -> nn.Module:
+        """Sigmoid, or the hard sigmoid ``clip(x / 6 + 1/2, 0, 1)``, quantized on the fixed range
+        [0, 1] like :meth:`unit_act`. The hard one is an affine map and that quantizer's own
+        saturation, which finn-plus turns into thresholds; a Sigmoid has no finn-plus HW layer."""
+        from torch import nn
+
+        if self.q is None:  # a clamp, not nn.Hardsigmoid: twice differentiable (Hessian traces)
+            return _Affine(1 / 6, 0.5, nn.Hardtanh(0.0, 1.0)) if hard else nn.Sigmoid()
+        import brevitas.nn as qnn
+
+        if hard:
+            return _Affine(1 / 6, 0.5, self.unit_act())
+        return qnn.QuantSigmoid(act_quant=self._unit(), bit_width=self.q.act_bits, return_quant_tensor=False)
+
+    def _unit(self):
+        from brevitas.inject.enum import ScalingImplType
+
+        _, _, uint, _ = self._quants()
+        return uint.let(scaling_impl_type=ScalingImplType.CONST, scaling_init=1.0)
+
     def relu(self) -> nn.Module:
         from torch import nn
 
@@ -107,3 +139,54 @@ class QuantLayers:
 
         _, _, uint, _ = self._quants()
         return qnn.QuantReLU(act_quant=uint, bit_width=self.q.act_bits, return_quant_tensor=False)
+
+
+def _Affine(scale: float, offset: float, after):  # noqa: N802 - a module factory
+    """``after(scale * x + offset)`` (constants: exported as Mul and Add, absorbed into thresholds)."""
+    from torch import nn
+
+    class Affine(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.after = after
+
+        def forward(self, x):
+            return self.after(scale * x + offset)
+
+    return Affine()
+
+
+def _rebuilt(module, quant: BrevitasQuantConfig, bits: int):
+    """A quantized copy of a weight layer (``nn.Linear``/``nn.Conv2d`` or their Brevitas forms)
+    made by :class:`QuantLayers` with ``bits`` weight bits, holding the same weights."""
+    import torch
+    from torch import nn
+
+    q = QuantLayers(quant.model_copy(update={"weight_bits": bits}))
+    if isinstance(module, nn.Conv2d):
+        new = q.conv(module.in_channels, module.out_channels, module.kernel_size[0])
+    else:
+        new = q.linear(module.in_features, module.out_features, bias=module.bias is not None)
+    with torch.no_grad():
+        new.weight.copy_(module.weight)
+        if module.bias is not None:
+            new.bias.copy_(module.bias)
+    return new
+
+
+def quantized_weight(module, quant: BrevitasQuantConfig, bits: int):
+    """``Q_b(W)``: the layer's weights through its Brevitas weight quantizer at ``bits`` bits."""
+    return _rebuilt(module, quant, bits).quant_weight().value.detach()
+
+
+def set_weight_bits(model, bits: dict[str, int], quant: BrevitasQuantConfig) -> None:
+    """Give the named weight layers of a quantized model their own weight bits (mixed precision):
+    each is replaced by the same layer with ``bits[name]`` weight bits and the same weights.
+
+    Raises:
+        KeyError: a name that is not a module of the model.
+    """
+    for name, b in bits.items():
+        parent_name, _, child = name.rpartition(".")
+        parent = model.get_submodule(parent_name) if parent_name else model
+        setattr(parent, child, _rebuilt(model.get_submodule(name), quant, b))

@@ -25,7 +25,29 @@ class LayerFamily:
         self.dense = getattr(mod, f"{p}Dense")
         self.avg = getattr(mod, f"{p}GlobalAveragePooling1D")
         self.max = getattr(mod, f"{p}GlobalMaxPooling1D")
+        self.multiply = getattr(mod, f"{p}Multiply")
+        self.softmax = mod.QSoftmax if quantized else mod.Softmax
         self.quantized = quantized
+
+    def einsum2(self, equation: str, name: str):
+        """The product of two activations (``QEinsum``; the float twin: the same layer unquantized)."""
+        from hgq.layers import QEinsum
+
+        if self.quantized:
+            return QEinsum(equation, name=name)
+        return QEinsum(equation, enable_iq=False, enable_ebops=False, name=name)
+
+    def table(self, activation: str, name: str):
+        """A unary function (``QUnaryFunctionLUT``, one table for all elements; float: Activation)."""
+        if not self.quantized:
+            import keras
+
+            return keras.layers.Activation(activation, name=name)
+        from hgq.layers import QUnaryFunctionLUT
+
+        return QUnaryFunctionLUT(
+            activation, allow_heterogeneous_table=False, allow_heterogeneous_input=False, name=name
+        )
 
 
 def build_twin(

@@ -10,19 +10,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    import keras
+from .reference import REFERENCE_SHAPE, build_float_reference
 
+if TYPE_CHECKING:
     from ..config import RunConfig
 
 __all__ = ["check_particle_inputs", "build_float_reference", "REFERENCE_SHAPE"]
 
 
 def check_particle_inputs(config: RunConfig) -> None:
-    """The particle models need per-particle inputs: (particles, features).
+    """The particle models need per-particle inputs: (particles, features); and a distillation
+    teacher they can use (``models/teachers.py``).
 
     Raises:
-        ConfigError: the data are flat (e.g. the 16-feature hls4ml table).
+        ConfigError: the data are flat (e.g. the 16-feature hls4ml table), or the teacher does not
+            fit (see :func:`~hwcodesign.models.teachers.check_keras_distill`).
     """
     from ..data.load import input_shape
     from ..errors import ConfigError
@@ -34,31 +36,6 @@ def check_particle_inputs(config: RunConfig) -> None:
             f"data give {shape} per sample; use data.source pythia/sample/hls4ml_zenodo, or bring "
             f"a model for flat inputs (model.kind keras_file)"
         )
+    from .teachers import check_keras_distill
 
-
-#: (embedding width, heads, blocks, feed-forward width) of the reference.
-REFERENCE_SHAPE = (64, 4, 3, 128)
-
-
-def build_float_reference(n_particles: int, n_features: int, n_classes: int, seed: int = 1) -> keras.Model:
-    """Build the float reference transformer for (n_particles, n_features) inputs."""
-    import keras
-    from keras import layers
-
-    keras.utils.set_random_seed(seed)
-    d, heads, blocks, ff = REFERENCE_SHAPE
-    inp = keras.Input((n_particles, n_features), name="particles")
-    x = layers.Dense(d, activation="gelu", name="embed")(inp)
-    for b in range(blocks):
-        y = layers.LayerNormalization(name=f"ln_attn_{b}")(x)
-        y = layers.MultiHeadAttention(heads, d // heads, name=f"attn_{b}")(y, y)
-        x = layers.Add(name=f"attn_res_{b}")([x, y])
-        y = layers.LayerNormalization(name=f"ln_ff_{b}")(x)
-        y = layers.Dense(ff, activation="gelu", name=f"ff_in_{b}")(y)
-        y = layers.Dense(d, name=f"ff_out_{b}")(y)
-        x = layers.Add(name=f"ff_res_{b}")([x, y])
-    x = layers.LayerNormalization(name="ln_out")(x)
-    x = layers.GlobalAveragePooling1D(name="pool")(x)
-    x = layers.Dense(d, activation="gelu", name="head")(x)
-    out = layers.Dense(n_classes, name="logits")(x)
-    return keras.Model(inp, out, name="float_reference")
+    check_keras_distill(config)

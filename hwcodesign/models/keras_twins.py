@@ -1,8 +1,10 @@
 """The model step of hwcodesign's own Keras families: train the float twin, optionally the wide
-float reference, then the HGQ2 model (QAT with EBOPs control), calibrate and evaluate."""
+float reference, then the HGQ2 model (QAT with EBOPs control, optionally distilled from a teacher,
+``train.distill``), calibrate and evaluate."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -10,15 +12,19 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import keras
 
+    from ..data.splits import SplitDataset
     from ..records import StepResult
     from ..run import Run
+    from .teachers import Teacher
 
 __all__ = ["train_twins"]
 
 
 def train_twins(run: Run, out: Path, build: Callable[..., keras.Model]) -> StepResult:
     """The model step of hwcodesign's own particle models: ``build(n, f, c, model_cfg,
-    quant_or_None, seed=)`` gives the float twin and the HGQ2 model, trained here in turn."""
+    quant_or_None, seed=)`` gives the float twin and the HGQ2 model, trained here in turn.
+    With ``train.distill`` the teacher (cached across runs) is made first; a float twin or
+    reference that is the teacher (same seed) is taken from it instead of trained again."""
     from ..artifacts import KERAS_MODEL, load_dataset
     from ..frameworks import import_keras, versions
     from ..records import Metric, StepResult
@@ -29,29 +35,21 @@ def train_twins(run: Run, out: Path, build: Callable[..., keras.Model]) -> StepR
     cfg = run.config
     ds = load_dataset(run)
     n, f = ds.x_train.shape[1:]
-    n_classes = len(ds.classes)
     logits, summary = {}, {}
+    teacher = None
+    if cfg.train.distill is not None:
+        from .teachers import keras_teacher
 
-    def epochs(what: str):
-        return lambda epoch, total, logs: run.progress(f"{what} epochs", epoch, total)
-
+        teacher = keras_teacher(run, ds, build)
     if cfg.train.train_float:
-        fmodel = build(n, f, n_classes, cfg.model, None, seed=cfg.train.seed)
-        hist = fit_keras(fmodel, ds, cfg.train, None, epochs("float twin"))
-        fmodel.save(out / "float.keras")
-        logits["float"] = fmodel.predict(ds.x_test, batch_size=1024, verbose=0)
-        summary["float"] = evaluate(logits["float"], ds, hist, count_weights(fmodel))
+        logits["float"], summary["float"] = _float_twin(run, out, ds, build, teacher)
     if cfg.train.float_reference:
-        from .jets import build_float_reference
-
-        ref = build_float_reference(n, f, n_classes, seed=cfg.train.seed)
-        rtrain = cfg.train.model_copy(update={"learning_rate": min(cfg.train.learning_rate, 1e-3)})
-        hist = fit_keras(ref, ds, rtrain, None, epochs("float reference"))
-        logits["float_reference"] = ref.predict(ds.x_test, batch_size=1024, verbose=0)
-        summary["float_reference"] = evaluate(logits["float_reference"], ds, hist, count_weights(ref))
-    qmodel = build(n, f, n_classes, cfg.model, cfg.quantization, seed=cfg.train.seed)
+        logits["float_reference"], summary["float_reference"] = _float_reference(run, ds, teacher)
+    qmodel = build(n, f, len(ds.classes), cfg.model, cfg.quantization, seed=cfg.train.seed)
     pareto = out / "pareto" if cfg.train.pareto_checkpoints else None
-    hist = fit_keras(qmodel, ds, cfg.train, cfg.quantization, epochs("QAT"), pareto)
+    hist = fit_keras(
+        qmodel, ds, cfg.train, cfg.quantization, _epochs(run, "QAT"), pareto, teacher and teacher.logits
+    )
     ebops = calibrate_hgq(qmodel, ds.x_train)
     qmodel.save(out / KERAS_MODEL.filename)
     logits["quantized"] = qmodel.predict(ds.x_test, batch_size=1024, verbose=0)
@@ -61,9 +59,69 @@ def train_twins(run: Run, out: Path, build: Callable[..., keras.Model]) -> StepR
     )
     metrics["ebops"] = Metric(value=ebops, unit="EBOPs", source="HGQ2 trace_minmax", kind="estimate")
     report = report.model_copy(update={"model": {**report.model, "ebops": metrics["ebops"]}})
+    if teacher is not None:
+        from .teachers import record_teacher
+
+        metrics["accuracy_teacher"] = record_teacher(out, teacher, len(ds.x_test))
+        report = report.model_copy(
+            update={"accuracy": {**report.accuracy, "teacher": metrics["accuracy_teacher"]}}
+        )
     return StepResult(
         metrics=metrics,
         report=report,
         tools=versions("keras", "tensorflow-cpu", "hgq2"),
         info={"model": qmodel.name, "epochs_run": len(hist.get("loss", []))},
     )
+
+
+def _epochs(run: Run, what: str):
+    return lambda epoch, total, logs: run.progress(f"{what} epochs", epoch, total)
+
+
+def _is_teacher(run: Run, teacher: Teacher | None, which: str) -> bool:
+    """Whether the teacher is exactly the model ``which`` this run would train (same seed)."""
+    d = run.config.train.distill
+    return teacher is not None and d.teacher == which and d.teacher_seed == run.config.train.seed
+
+
+def _float_twin(run: Run, out: Path, ds: SplitDataset, build, teacher: Teacher | None):
+    """The float twin's test logits and summary (trained, or the teacher when it is the twin)."""
+    from ..train.keras_qat import count_weights, fit_keras
+    from .common import evaluate
+    from .teachers import KERAS_FILE
+
+    cfg = run.config
+    n, f = ds.x_train.shape[1:]
+    if _is_teacher(run, teacher, "float_twin"):
+        shutil.copy(teacher.entry / KERAS_FILE, out / "float.keras")
+        return teacher.logits.test, evaluate(
+            teacher.logits.test, ds, teacher.history, teacher.summary["params"]
+        )
+    fmodel = build(n, f, len(ds.classes), cfg.model, None, seed=cfg.train.seed)
+    hist = fit_keras(
+        fmodel, ds, cfg.train.model_copy(update={"distill": None}), None, _epochs(run, "float twin")
+    )
+    fmodel.save(out / "float.keras")
+    lg = fmodel.predict(ds.x_test, batch_size=1024, verbose=0)
+    return lg, evaluate(lg, ds, hist, count_weights(fmodel))
+
+
+def _float_reference(run: Run, ds: SplitDataset, teacher: Teacher | None):
+    """The wide float reference's test logits and summary (trained, or the teacher)."""
+    from ..train.keras_qat import count_weights, fit_keras
+    from .common import evaluate
+    from .jets import build_float_reference
+
+    cfg = run.config
+    if _is_teacher(run, teacher, "float_reference"):
+        return teacher.logits.test, evaluate(
+            teacher.logits.test, ds, teacher.history, teacher.summary["params"]
+        )
+    n, f = ds.x_train.shape[1:]
+    ref = build_float_reference(n, f, len(ds.classes), seed=cfg.train.seed)
+    rtrain = cfg.train.model_copy(
+        update={"learning_rate": min(cfg.train.learning_rate, 1e-3), "distill": None}
+    )
+    hist = fit_keras(ref, ds, rtrain, None, _epochs(run, "float reference"))
+    lg = ref.predict(ds.x_test, batch_size=1024, verbose=0)
+    return lg, evaluate(lg, ds, hist, count_weights(ref))

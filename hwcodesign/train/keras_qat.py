@@ -1,4 +1,5 @@
-"""Keras training: the float twin and HGQ2 quantization-aware training with EBOPs control."""
+"""Keras training: the float twin and HGQ2 quantization-aware training with EBOPs control, with
+optional distillation from a teacher's cached logits (``train/distill.py``)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from ..data.splits import SplitDataset
 
 if TYPE_CHECKING:
     import keras
+
+    from .distill import TeacherLogits
 
 __all__ = ["fit_keras", "calibrate_hgq", "model_ebops", "count_weights", "EpochCallback", "PARETO_NAME"]
 
@@ -33,6 +36,7 @@ def fit_keras(
     quant: HGQQuantConfig | None = None,
     on_epoch: EpochCallback | None = None,
     pareto_dir: Path | None = None,
+    teacher: TeacherLogits | None = None,
 ) -> dict[str, list[float]]:
     """Train with Adam + cosine decay and early stopping on validation accuracy.
 
@@ -40,18 +44,43 @@ def fit_keras(
     schedule from ``beta_initial`` to ``beta_final`` and EBOPs are logged each epoch.
     The best weights (validation accuracy) are restored. Returns the history. With
     ``pareto_dir``, HGQ2's ``ParetoFront`` keeps every epoch not dominated in (validation
-    accuracy, EBOPs) there, the metrics in the file names (see :data:`PARETO_NAME`).
+    accuracy, EBOPs) there, the metrics in the file names (see :data:`PARETO_NAME`). With
+    ``cfg.distill`` and ``teacher``, the loss is the distillation loss on the teacher's logits.
     """
     import keras
 
     keras.utils.set_random_seed(cfg.seed)
     steps = int(np.ceil(len(data.y_train) / cfg.batch_size)) * cfg.epochs
     schedule = keras.optimizers.schedules.CosineDecay(cfg.learning_rate, steps, alpha=0.05)
-    model.compile(
-        optimizer=keras.optimizers.Adam(schedule),
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-        metrics=["accuracy"],
+    y_train, y_val = data.y_train, data.y_val
+    if cfg.distill is not None and teacher is not None:
+        from .distill import keras_distill_loss, keras_label_accuracy, pack_targets
+
+        loss = keras_distill_loss(cfg.distill.temperature, cfg.distill.weight)
+        metrics: list = [keras_label_accuracy()]
+        y_train, y_val = pack_targets(y_train, teacher.train), pack_targets(y_val, teacher.val)
+    else:
+        loss, metrics = keras.losses.SparseCategoricalCrossentropy(from_logits=True), ["accuracy"]
+    model.compile(optimizer=keras.optimizers.Adam(schedule), loss=loss, metrics=metrics)
+    hist = model.fit(
+        data.x_train,
+        y_train,
+        validation_data=(data.x_val, y_val),
+        epochs=cfg.epochs,
+        batch_size=cfg.batch_size,
+        callbacks=_callbacks(cfg, quant, on_epoch, pareto_dir),
+        verbose=0,
+        shuffle=True,
     )
+    return {k: [float(v) for v in vals] for k, vals in hist.history.items()}
+
+
+def _callbacks(
+    cfg: TrainConfig, quant: HGQQuantConfig | None, on_epoch: EpochCallback | None, pareto_dir: Path | None
+) -> list:
+    """Early stopping, and for HGQ2 the EBOPs logging, beta schedule and Pareto checkpoints."""
+    import keras
+
     callbacks: list = [
         keras.callbacks.EarlyStopping(
             monitor="val_accuracy", patience=cfg.patience, restore_best_weights=True, mode="max"
@@ -72,17 +101,7 @@ def fit_keras(
             callbacks.append(ParetoFront(pareto_dir, ["val_accuracy", "ebops"], [1, -1], PARETO_NAME))
     if on_epoch is not None:
         callbacks.append(_EpochReporter(on_epoch, cfg.epochs))
-    hist = model.fit(
-        data.x_train,
-        data.y_train,
-        validation_data=(data.x_val, data.y_val),
-        epochs=cfg.epochs,
-        batch_size=cfg.batch_size,
-        callbacks=callbacks,
-        verbose=0,
-        shuffle=True,
-    )
-    return {k: [float(v) for v in vals] for k, vals in hist.history.items()}
+    return callbacks
 
 
 def count_weights(model: keras.Model) -> int:

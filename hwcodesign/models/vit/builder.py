@@ -49,7 +49,17 @@ def build_vit(
 
 
 class _Attention(nn.Module):
-    """Split heads, Q.K^T (query scaled), softmax (float or a kernel), A.V, concat, output projection."""
+    """Split heads, Q.K^T (query scaled), softmax (float or a kernel), A.V, concat, output projection.
+
+    Options (``model.attention``, Bondarenko et al. 2023): a clipped softmax, ``clip((zeta - gamma)
+    p + gamma, 0, 1)``, whose clip is the saturation of a fixed-range [0, 1] unsigned quantizer in
+    the quantized model (an explicit clamp in the float twin); a gate ``sigmoid(G(x))`` multiplying
+    the concatenated heads before the output projection. Without them the modules (and weight
+    names) are those of the plain formulation.
+    """
+
+    #: Teacher Intervention (``train/distill.py``) swaps the outputs of modules marked so.
+    is_attention = True
 
     def __init__(self, n_tokens: int, cfg: ViTConfig, q: QuantLayers, k: _Kernels) -> None:
         super().__init__()
@@ -59,8 +69,16 @@ class _Attention(nn.Module):
         self.q_quant, self.k_quant, self.v_quant = q.act(), q.act(), q.act()
         self.score_quant = q.act()
         self.softmax = k.softmax(n_tokens)
-        self.softmax_quant = q.act(signed=False) if not k.integer_softmax else nn.Identity()
+        self.clip = (cfg.clip.gamma, cfg.clip.zeta) if cfg.clip is not None else None
+        self.clamp = self.clip is not None and q.q is None  # the float twin clips explicitly
+        if self.clip is not None:
+            self.softmax_quant = q.unit_act()
+        else:
+            self.softmax_quant = q.act(signed=False) if not k.integer_softmax else nn.Identity()
         self.head_quant = q.act()
+        if cfg.gate:
+            hard = cfg.attention.gate_function == "hard_sigmoid"
+            self.gate_proj, self.gate_act, self.gate_quant = q.linear(d, d), q.sigmoid(hard), q.act()
         self.o_proj = q.linear(d, d)
         self.o_quant = q.act() if k.integer_adds else nn.Identity()
         self.scale = self.head_dim**-0.5
@@ -74,9 +92,22 @@ class _Attention(nn.Module):
         heads = []
         for qh, kh, vh in zip(qs, ks, vs, strict=True):
             scores = self.score_quant(torch.matmul(qh * self.scale, kh.transpose(-1, -2)))
-            weights = self.softmax_quant(self.k.apply(self.softmax, scores, self.score_quant))
+            weights = self.softmax_quant(self._clipped(self.k.apply(self.softmax, scores, self.score_quant)))
             heads.append(torch.matmul(weights, vh))
-        return self.o_quant(self.o_proj(self.head_quant(torch.cat(heads, dim=-1))))
+        h = self.head_quant(torch.cat(heads, dim=-1))
+        if hasattr(self, "gate_proj"):
+            h = self.gate_quant(self.gate_act(self.gate_proj(x)) * h)
+        return self.o_quant(self.o_proj(h))
+
+    def _clipped(self, p):
+        """The stretch of the clipped softmax (its clip: the quantizer after it, or a clamp)."""
+        import torch
+
+        if self.clip is None:
+            return p
+        gamma, zeta = self.clip
+        p = (zeta - gamma) * p + gamma
+        return torch.clamp(p, 0.0, 1.0) if self.clamp else p
 
 
 class _Block(nn.Module):
@@ -162,7 +193,10 @@ class _Kernels:
         self.bits = cfg.kernel_bits
 
     def softmax(self, n_tokens: int):
-        """Float softmax, Shiftmax (``act_bits`` outputs), or Shiftmax then a log2 quantizer."""
+        """Float softmax, Shiftmax (``act_bits`` outputs), or Shiftmax then a log2 quantizer. Under
+        a clipped softmax, Shiftmax gives ``kernel_bits``: the stretch by ``zeta - gamma > 1`` then
+        maps distinct inputs to distinct ``act_bits`` levels, and no two thresholds of the
+        quantizer that follows coincide (coinciding ones are not exact with ties to even)."""
         from torch import nn
 
         if not self.integer_softmax:
@@ -172,7 +206,7 @@ class _Kernels:
 
         a = self.quant.act_bits
         if self.cfg.softmax == "shiftmax":
-            return _Kernel(Shiftmax(out_bits=a, in_bits=a))
+            return _Kernel(Shiftmax(out_bits=self.bits if self.cfg.clip is not None else a, in_bits=a))
         mode = 0 if self.cfg.softmax == "shiftmax_log2" else 1
         return _Kernel(Shiftmax(out_bits=self.bits, in_bits=a), Log2Quant(a, mode), 2.0**-self.bits)
 

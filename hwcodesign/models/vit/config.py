@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SerializerFunctionWrapHandler, model_serializer, model_validator
 
 from ...config_base import Section, heads_divide
+from ..attention_options import AttentionConfig, SoftmaxClip, omit_when_off
 
-__all__ = ["ViTConfig"]
+__all__ = ["ViTConfig", "AttentionConfig", "SoftmaxClip"]
 
 
 class ViTConfig(Section):
@@ -50,11 +51,37 @@ class ViTConfig(Section):
     pooling: Literal["flatten", "mean"] = Field(
         "flatten", description="Tokens to classifier: flatten (MVAU) or mean over tokens (ReduceMean)."
     )
+    attention: AttentionConfig | None = Field(
+        None, description="Clipped softmax / gated attention (None: the plain attention)."
+    )
 
     @model_validator(mode="after")
     def _heads_divide(self) -> ViTConfig:
         heads_divide(self.embed_dim, self.num_heads)
         return self
+
+    @model_validator(mode="after")
+    def _clip_with_a_linear_softmax(self) -> ViTConfig:
+        if self.clip is not None and self.softmax not in ("float", "shiftmax"):
+            raise ValueError(
+                f"attention.softmax_clip works with softmax float or shiftmax, not {self.softmax} "
+                "(a log2-quantized softmax has no linear output to stretch)"
+            )
+        return self
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> Any:
+        return omit_when_off(handler(self), ("attention",))
+
+    @property
+    def clip(self) -> SoftmaxClip | None:
+        """The softmax clip, if any."""
+        return self.attention.softmax_clip if self.attention is not None else None
+
+    @property
+    def gate(self) -> bool:
+        """Whether the attention is gated."""
+        return self.attention is not None and self.attention.gate
 
     @property
     def uses_integer_kernels(self) -> bool:
