@@ -111,6 +111,11 @@ class SweepSpec(Section):
     base: Path = Field(description="The run config each trial starts from.")
     runs_dir: Path = Field(Path("runs"), description="Parent of the sweep folder runs_dir/<name>/.")
     until: str | None = Field(None, description="Last step of each trial (default: the whole flow).")
+    start_from: Path | None = Field(
+        None,
+        description="A finished run folder (made from ``base``) copied into each new trial folder: "
+        "the steps a trial's settings do not change stay cached (a folding sweep keeps the trained model).",
+    )
     trials: int = Field(8, ge=1, le=100_000, description="Trials in total (a grid has its own size).")
     axes: dict[str, Axis] = Field(min_length=1, description="Config key (dotted) -> axis.")
     fixed: dict[str, Any] = Field(default_factory=dict, description="Config keys set in every trial.")
@@ -169,9 +174,13 @@ def load_sweep(path: str | Path, overrides: dict[str, Any] | None = None) -> Swe
         problems = "; ".join(f"{'.'.join(map(str, err['loc']))}: {err['msg']}" for err in e.errors())
         raise ConfigError(f"invalid sweep spec {path.name}: {problems}") from None
     base = path.resolve().parent
+    start = spec.start_from
+    if start is not None:
+        start = start if start.is_absolute() else (base / start).resolve()
     return spec.model_copy(
         update={
             "base": spec.base if spec.base.is_absolute() else (base / spec.base).resolve(),
             "runs_dir": spec.runs_dir if spec.runs_dir.is_absolute() else (base / spec.runs_dir).resolve(),
+            "start_from": start,
         }
     )

@@ -171,6 +171,10 @@ def run_sweep(spec: SweepSpec, on_update: Callable[[Progress], None] | None = No
     if spec.pareto_checkpoints:
         base = apply_overrides(base, {"train.pareto_checkpoints": True})
     check_axes(spec, base)
+    if spec.start_from is not None and not (spec.start_from / "config.yaml").is_file():
+        raise ConfigError(
+            f"start_from: {spec.start_from} is not a run folder (no config.yaml): run the base config first"
+        )
     total = spec.grid_size() if spec.sampler.kind == "grid" else spec.trials
     spec.folder.mkdir(parents=True, exist_ok=True)
     runs_dir = str((spec.folder / "trials").resolve())
@@ -192,6 +196,7 @@ def run_sweep(spec: SweepSpec, on_update: Callable[[Progress], None] | None = No
                     f"trial_{number:04d}",
                     spec.until,
                     spec.pareto_checkpoints,
+                    str(spec.start_from) if spec.start_from else None,
                     key=f"hwcd-{spec.name}-trial-{number}",
                     retries=spec.retries,
                     pure=False,

@@ -88,11 +88,29 @@ def _count_attempt(root: Path, add: bool = True) -> int:
     return len(log.read_text().splitlines()) if log.is_file() else 0
 
 
+def _start_from(run_folder: str, root: Path) -> None:
+    """A new trial folder begins as a copy of a finished run (its lock and temporary folders left
+    out); ``run_flow(..., overwrite=True)`` then re-runs only the steps whose inputs changed."""
+    import shutil
+
+    if not root.exists():
+        tmp = root.with_name(f".{root.name}.copy")
+        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.copytree(run_folder, tmp, symlinks=True, ignore=shutil.ignore_patterns(".lock", ".*.tmp"))
+        tmp.rename(root)
+
+
 def run_trial(
-    base: dict, overrides: dict[str, Any], runs_dir: str, name: str, until: str | None, checkpoints: bool
+    base: dict,
+    overrides: dict[str, Any],
+    runs_dir: str,
+    name: str,
+    until: str | None,
+    checkpoints: bool,
+    start_from: str | None = None,
 ) -> dict:
-    """Run one trial; returns {"state": "complete"|"fail", "metrics", "run", "error", "points",
-    "attempts"}."""
+    """Run one trial (starting from a copy of the run folder ``start_from`` if given); returns
+    {"state": "complete"|"fail", "metrics", "run", "error", "points", "attempts"}."""
     _quiet_worker()
     from ..config import config_from_dict
     from ..errors import HwcodesignError
@@ -104,6 +122,8 @@ def run_trial(
     try:
         cfg = config_from_dict(raw)
         _wait_for_previous_attempt(Path(root))
+        if start_from:
+            _start_from(start_from, Path(root))
         attempts = _count_attempt(Path(root))
         run = run_flow(cfg, until=until, overwrite=True)
     except HwcodesignError as e:

@@ -13,7 +13,7 @@ from hwcodesign.errors import ConfigError
 REPO = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.parametrize("name", ["jet_pareto", "mlp_folding", "jet_pareto_slurm"])
+@pytest.mark.parametrize("name", ["jet_pareto", "mlp_folding", "jet_pareto_slurm", "vit_fps"])
 def test_example_specs_load_and_their_axes_exist(name):
     from hwcodesign.config import load_config
     from hwcodesign.dse.sweep import check_axes

@@ -17,6 +17,7 @@ import yaml
 
 from hwcodesign.dse import load_sweep
 from hwcodesign.dse.trial import attempts_file
+from hwcodesign.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -163,3 +164,39 @@ def test_kill9_of_the_driver_then_the_same_command_finishes_every_trial_once(tmp
     for n in done_before:  # finished before the kill: not run again
         attempts = attempts_file(spec.folder / "trials" / f"trial_{n:04d}").read_text().splitlines()
         assert len(attempts) == 1
+
+
+def test_trials_start_from_a_finished_run_and_keep_its_trained_model(tmp_path, tiny_config_dict):
+    """``start_from``: each trial folder begins as a copy of the base run; the trained model is
+    reused (same record, not retrained), a step the axis changes re-runs."""
+    from hwcodesign.config import config_from_dict
+    from hwcodesign.dse.sweep import run_sweep
+    from hwcodesign.flows import run_flow
+
+    path = _write_spec(
+        tmp_path,
+        tiny_config_dict,
+        until="convert",
+        start_from="base_runs/base",
+        axes={"target.clock_ns": {"values": [4.0, 5.0]}},
+        sampler={"kind": "grid"},
+        objectives=[{"metric": "accuracy_quantized", "direction": "maximize"}],
+    )
+    spec = load_sweep(path)
+    with pytest.raises(ConfigError, match="start_from: .* is not a run folder"):
+        run_sweep(spec)
+    raw = yaml.safe_load((tmp_path / "base.yaml").read_text())
+    raw.update(name="base", runs_dir=str(tmp_path / "base_runs"))
+    run_flow(config_from_dict(raw), until="train")
+    base_train = json.loads((tmp_path / "base_runs" / "base" / "steps" / "train.json").read_text())
+
+    run_sweep(spec)
+    trials = _trials(spec)
+    assert [t.state.name for t in trials] == ["COMPLETE", "COMPLETE"]
+    for t in trials:
+        steps = Path(t.user_attrs["run"]) / "steps"
+        train = json.loads((steps / "train.json").read_text())
+        assert train["started_at"] == base_train["started_at"]  # copied and cached, not retrained
+        assert t.values[0] == pytest.approx(base_train["metrics"]["accuracy_quantized"]["value"])
+        convert = json.loads((steps / "convert.json").read_text())
+        assert convert["status"] == "ok"
