@@ -262,6 +262,7 @@ for _spec in (
         ("target.part", "target.clock_ns", "target.finn"),
         "the finn-plus RTL layers stitched as one design, FIFOs sized by simulation; the whole test set "
         "through it in Verilator vs the trained model: latency, throughput, FIFO depths",
+        version=2,
     ),
     StepSpec(
         "finn_synth",

@@ -236,7 +236,7 @@ def test_int_vit_whole_design_and_zcu104_package(vit_int_run):
     )  # the slowest layer sets the pace, as finn-plus estimates
     assert t["first_latency_cycles"] < est["critical_path_cycles"]  # layers overlap within a frame
     for row in stitched["fifo_sizing"]["fifos"]:
-        assert 2 <= row["depth"] <= row["frame_depth"], row
+        assert 2 <= row["depth"] <= row["deep_depth"], row
     report = json.loads((run.root / "report" / "report.json").read_text())
     assert report["latency"]["whole_design_throughput_fps"]["kind"] == "measured"
     assert report["bit_exactness"]["whole_design_vs_model"]["n"] == 360

@@ -11,8 +11,11 @@ stream from ROMs (``hwcd_rom_stream``); other parameters are inside the layers. 
 input the stitcher cannot feed is refused naming the layer. The graph's inputs and outputs
 are the top's ``in<i>_V`` / ``out<j>_V``; ``HWCD_FIFO_GAUGES`` adds a FIFO occupancy readout.
 
-**FIFO sizing** (``size_fifos``): first every FIFO holds one whole frame of its edge. That
-cannot deadlock: take the earliest frame f some layer has not finished (read all its frame-f
+**FIFO sizing** (``size_fifos``): first every FIFO holds k whole frames of its edge, k the
+frames in flight at full rate (``frames_in_flight``: finn-plus' critical path over its slowest
+layer, + 1; one frame is enough for no deadlock, but a skip edge around a long path must hold
+more or it throttles the design below its slowest layer). That cannot deadlock (for k = 1; more
+room only helps): take the earliest frame f some layer has not finished (read all its frame-f
 input and written all its frame-f output) and the first such layer in topological order. Its
 producers have finished frame f, so all its frame-f input has been written; its consumers have
 finished frame f-1, so its output FIFOs hold only frame-f beats of it, and each has room for a
@@ -23,11 +26,11 @@ paced at one frame per I cycles, with and without random input gaps and output s
 back, frames queue up in front of the slowest layer (FIFOs fill: throughput buffering, not
 needed); paced at the rate the design sustains, each FIFO's maximum occupancy (read from its
 gauge) is what the reconvergent paths and rate changes within a frame need. Depth = that
-maximum + ``FIFO_MARGIN`` (at most the frame depth, at least 2). A FIFO that never fills behaves
+maximum + ``FIFO_MARGIN`` (at most the deep depth, at least 2). A FIFO that never fills behaves
 identically at any depth, so the sized design must give the same outputs at the same cycles on
 the paced runs, and the same outputs and interval back to back: ``size_fifos`` checks that, and
 sends a FIFO that filled where it changed the outcome (or a deadlock's full FIFO) back to its
-frame depth.
+deep depth.
 """
 
 from __future__ import annotations
@@ -217,10 +220,11 @@ def _refuse_fanout(node, tensor: str, to: list[str], what: str = "") -> None:
     )
 
 
-def stitch(model, folder: Path, depths: dict[str, int] | None = None) -> dict:
+def stitch(model, folder: Path, depths: dict[str, int] | None = None, frames_per_fifo: int = 1) -> dict:
     """Write ``folder/src`` (every RTL file, ``memfiles/``, the top ``hwcd_dataflow.v``) and
     ``folder/design.json`` (streams, FIFOs, layers, finn-plus' estimates) for a graph of RTL
-    layers after PrepareIP. ``depths``: FIFO depth per edge (tensor name); default one frame.
+    layers after PrepareIP. ``depths``: FIFO depth per edge (tensor name); default
+    ``frames_per_fifo`` whole frames of the edge.
 
     Raises:
         UnsupportedLayerError: a layer that is not RTL, a stream input the stitcher cannot feed,
@@ -235,7 +239,7 @@ def stitch(model, folder: Path, depths: dict[str, int] | None = None) -> dict:
     sources = stitch_top.copy_sources(model, src, RTL_DIR)
     ins, outs, edges = _edges(model)
     for e in edges:
-        e["depth"] = max(2, int((depths or {}).get(e["tensor"], e["frame_beats"])))
+        e["depth"] = max(2, int((depths or {}).get(e["tensor"], frames_per_fifo * e["frame_beats"])))
     layers = []
     for node in model.graph.node:
         inst = getCustomOp(node)
@@ -311,6 +315,20 @@ def _feeds(model, node, inst, ports: list[str], mem_dir: Path) -> dict[str, dict
     return feeds
 
 
+def frames_in_flight(model) -> int:
+    """Frames the pipeline holds when it runs at the pace of its slowest layer: finn-plus'
+    critical path over that layer's cycles, + 1 (at most ``SIZING_FRAMES``). A FIFO on an edge
+    that skips a long path (a residual around attention) must hold that many frames, or the
+    skip stalls the layer that feeds both paths."""
+    from qonnx.custom_op.registry import getCustomOp
+
+    est = _estimate(
+        model,
+        [{"name": n.name, "exp_cycles": int(getCustomOp(n).get_exp_cycles())} for n in model.graph.node],
+    )
+    return max(1, min(SIZING_FRAMES, -(-est["critical_path_cycles"] // max(1, est["max_cycles"])) + 1))
+
+
 def _estimate(model, layers: list[dict]) -> dict:
     """finn-plus' estimate: the slowest layer's get_exp_cycles (cycles per frame) and the
     critical path (the largest sum of get_exp_cycles along a path, finn-plus' latency estimate)."""
@@ -349,16 +367,19 @@ def _stimuli(interval: int) -> dict[str, dict]:
     }
 
 
-def _simulate_all(model, folder: Path, frames: list, cache_dir, depths, interval: int) -> tuple[dict, dict]:
-    """Stitch with ``depths``, build, and run every sizing stimulus; ``interval`` 0: take it from
-    the back-to-back run (the deep design, which must not deadlock).
+def _simulate_all(
+    model, folder: Path, frames: list, cache_dir, depths, interval: int, frames_per_fifo: int = 1
+) -> tuple[dict, dict]:
+    """Stitch with ``depths`` (or ``frames_per_fifo`` frames each), build, and run every sizing
+    stimulus; ``interval`` 0: take it from the back-to-back run (the deep design, which must not
+    deadlock).
 
     Raises:
         DeadlockError: the deep design deadlocks (naming the full FIFO's edge).
     """
     from . import design_sim
 
-    design = stitch(model, folder, depths)
+    design = stitch(model, folder, depths, frames_per_fifo)
     sims = folder.parent / "sim" / folder.name
     exe, build = design_sim.build(folder, sims, cache_dir)
     runs = {"back_to_back": design_sim.run(exe, folder, frames, sims / "back_to_back", check=not interval)}
@@ -388,7 +409,10 @@ def size_fifos(model, folder: Path, frames: list, cache_dir: Path | None = None,
     """
     if len(frames) < 4:
         frames = [frames[k % len(frames)] for k in range(4)]
-    deep, deep_runs = _simulate_all(model, folder / "deep", frames, cache_dir, None, 0)
+    deep, deep_runs = _simulate_all(
+        model, folder / "deep", frames, cache_dir, None, 0, frames_in_flight(model)
+    )
+    deep_depth = {f["tensor"]: f["depth"] for f in deep["fifos"]}
     interval = deep_runs["paced"].info["frame_interval"]
     paced = [deep_runs[k].fifo_max for k in ("paced", "paced_stalls")]
     depths = fifo_depths(deep["fifos"], list(np.max(paced, axis=0)) if deep["fifos"] else [])
@@ -397,7 +421,7 @@ def size_fifos(model, folder: Path, frames: list, cache_dir: Path | None = None,
         grow = _compare_runs(deep_runs, runs)
         if not grow:
             return _sizing_record(deep, design, deep_runs, runs)
-        depths.update(grow)
+        depths.update({edge: deep_depth[edge] for edge in grow})  # back to the deep build's depth
     raise InternalError(
         f"FIFO sizing did not converge in {attempts} rounds; FIFOs that filled: {sorted(grow)}"
     )
@@ -447,19 +471,21 @@ def _sizing_record(deep: dict, design: dict, deep_runs: dict, runs: dict) -> dic
                 "from": f"{d['producer']}.{d['out']}",
                 "to": f"{d['consumer']}.{d['in']}",
                 "width": d["width"],
-                "frame_depth": d["depth"],
+                "frame_beats": d["frame_beats"],
+                "deep_depth": d["depth"],
                 **{f"max_occupancy_{name}": r.fifo_max[k] for name, r in deep_runs.items()},
                 "depth": f["depth"],
             }
         )
     n = deep_runs["back_to_back"].n_frames
+    k = max((d["depth"] // max(1, d["frame_beats"]) for d in deep["fifos"]), default=1)
     return {
         "method": (
-            f"deep build (one frame per FIFO), {n} frames back to back (frame interval I = "
-            f"{deep_runs['paced'].info['frame_interval']} cycles), then paced at one frame per I cycles, "
-            f"with and without {SIZING_STALL_PCT}% random input gaps and output stalls; depth = max paced "
-            f"occupancy + {FIFO_MARGIN} (2 <= depth <= frame); sized build checked: same outputs on every "
-            "run, same output cycles on the paced runs, same interval back to back"
+            f"deep build ({k} frames per FIFO: the frames in flight), {n} frames back to back "
+            f"(frame interval I = {deep_runs['paced'].info['frame_interval']} cycles), then paced at one "
+            f"frame per I cycles, with and without {SIZING_STALL_PCT}% random input gaps and output stalls; "
+            f"depth = max paced occupancy + {FIFO_MARGIN} (2 <= depth <= deep depth); sized build checked: "
+            "same outputs on every run, same output cycles on the paced runs, same interval back to back"
         ),
         "fifos": rows,
         "runs": {

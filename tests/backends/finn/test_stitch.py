@@ -93,7 +93,7 @@ def test_stitched_dag_is_bit_exact_and_fifo_sizing_keeps_it(rng, tmp_path):
 
     from hwcodesign.backends.finn import design_sim
     from hwcodesign.backends.finn.rtlsim import run_graph
-    from hwcodesign.backends.finn.stitch import size_fifos
+    from hwcodesign.backends.finn.stitch import frames_in_flight, size_fifos
 
     model = _rtl(_dag())
     ops = [n.op_type for n in model.graph.node]
@@ -104,7 +104,7 @@ def test_stitched_dag_is_bit_exact_and_fifo_sizing_keeps_it(rng, tmp_path):
     final = json.loads((tmp_path / "st" / "design" / "design.json").read_text())
     assert len(final["fifos"]) == 6  # q, k, res->DWC, DWC->add, s->DWC, DWC->add
     for d, f, row in zip(deep["fifos"], final["fifos"], record["fifos"], strict=True):
-        assert d["depth"] == d["frame_beats"] and 2 <= f["depth"] <= d["depth"], row
+        assert d["depth"] == frames_in_flight(model) * d["frame_beats"] and 2 <= f["depth"] <= d["depth"], row
         occupancy = max(row["max_occupancy_paced"], row["max_occupancy_paced_stalls"])
         assert f["depth"] == min(d["depth"], max(2, occupancy + 2)), row
     by_edge = {r["edge"]: r for r in record["fifos"]}
