@@ -387,6 +387,16 @@ class FinnConfig(_Section):
         100, ge=1, description="Test images run through finn-plus' Python execution per stage."
     )
     rtlsim_samples: int = Field(8, ge=1, description="Frames streamed through each RTL layer in Verilator.")
+    stitch_frames: int | None = Field(
+        None,
+        ge=4,
+        description="Test images through the whole stitched design in Verilator (default: the whole "
+        "test set); fewer keep a sweep over slow foldings short.",
+    )
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> Any:
+        return _omit_when_off(handler(self), ("stitch_frames",))
 
 
 class DeployConfig(_Section):

@@ -68,3 +68,18 @@ def test_yaml_round_trip():
     import yaml
 
     assert config_from_dict(yaml.safe_load(cfg.to_yaml())) == cfg
+
+
+def test_options_added_later_leave_old_configs_and_their_hashes_alone():
+    """Optional settings that are off are left out of the dump (the step hashes use it), so a run
+    folder made before they existed stays cached; set, they are in it."""
+    from hwcodesign.config import config_from_dict, load_config
+
+    raw = load_config(REPO / "configs" / "vit_fashion_mnist_int.yaml").model_dump(mode="json")
+    assert "stitch_frames" not in raw["target"]["finn"]
+    assert "distill" not in raw["train"] and "mixed_precision" not in raw["quantization"]
+    raw["target"]["finn"]["stitch_frames"] = 40
+    assert config_from_dict(raw).model_dump(mode="json")["target"]["finn"]["stitch_frames"] == 40
+    raw["target"]["finn"]["stitch_frames"] = 3
+    with pytest.raises(ConfigError, match="stitch_frames"):
+        config_from_dict(raw)

@@ -73,7 +73,7 @@ def _stitch(run: Run, out: Path, dataflow: Path) -> StepResult:
     parent = ModelWrapper(str(dataflow.with_name("parent.onnx")))
     scale = parent_output_scale(parent)
     model = stitchable(ModelWrapper(str(dataflow)), target.part, target.clock_ns)
-    frames = dataflow_inputs(parent, load_dataset(run).x_test)
+    frames = dataflow_inputs(parent, load_dataset(run).x_test[: target.finn.stitch_frames])
     run.progress("whole design: FIFO sizing (Verilator)", 0, 2)
     sizing = size_fifos(model, out, frames[:SIZING_FRAMES], run.cache_dir("verilator"))
     run.progress("whole design: test set (Verilator)", 1, 2)
@@ -120,7 +120,7 @@ def _compare(run: Run, graph, frames: list, sim: dict, scale: float) -> dict:
 
     n = len(frames)
     raw = sim["outputs"][0].reshape(n, -1)
-    model_out = load_predictions(run).reference.reshape(n, -1) / scale
+    model_out = load_predictions(run).reference[:n].reshape(n, -1) / scale
     expected = np.rint(model_out)
     m = min(PYTHON_FRAMES, n)
     oname = graph.graph.output[0].name
