@@ -44,8 +44,15 @@ def test_matches_reference(rng, wi, f, wo, fo, eb, sb):
     assert bad.size == 0, f"{bad.size} of {y.size} differ; first (x, got, expected): " + str(
         [(int(x[i]), y[i], int(expected[i])) for i in bad[:5]]
     )
-    assert par == {"WI": wi + max(0, -f), "FI": max(0, f), "WO": wo, "FO": fo, "EB": eb, "SB": sb,
-                   "in_shift": max(0, -f)}
+    assert par == {
+        "WI": wi + max(0, -f),
+        "FI": max(0, f),
+        "WO": wo,
+        "FO": fo,
+        "EB": eb,
+        "SB": sb,
+        "in_shift": max(0, -f),
+    }
 
 
 def test_reference_is_close_to_gelu():

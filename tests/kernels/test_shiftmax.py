@@ -17,8 +17,15 @@ def _rows(rng: np.random.Generator, count: int, n: int, wi: int) -> np.ndarray:
     """Corner rows (extremes, all equal, one-hot, ties, a ramp), then random wide and narrow rows."""
     lo, hi = -(1 << (wi - 1)), (1 << (wi - 1)) - 1
     j = np.arange(n)
-    corner = [np.full(n, lo), np.full(n, hi), np.zeros(n, dtype=np.int64), np.where(j == 0, hi, lo),
-              np.where(j == n - 1, 0, lo), np.where(j < 2, hi, lo), np.linspace(lo, hi, n).astype(np.int64)]
+    corner = [
+        np.full(n, lo),
+        np.full(n, hi),
+        np.zeros(n, dtype=np.int64),
+        np.where(j == 0, hi, lo),
+        np.where(j == n - 1, 0, lo),
+        np.where(j < 2, hi, lo),
+        np.linspace(lo, hi, n).astype(np.int64),
+    ]
     wide = rng.integers(lo, hi + 1, size=(count // 2, n))
     top = rng.integers(lo, hi + 1, size=(count - count // 2, 1))
     narrow = np.clip(top - rng.integers(0, 9, (1, n)), lo, hi)
