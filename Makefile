@@ -29,7 +29,7 @@ demo: physics
 	$(HWCD) show runs/jet_tagger
 
 test: physics
-	@bash scripts/run_tests.sh -m "not slow"
+	@bash scripts/run_tests.sh -m "not slow" --durations=20
 
 test-slow: physics
 	@bash scripts/run_tests.sh -m "slow"

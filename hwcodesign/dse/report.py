@@ -28,8 +28,8 @@ def _png(fig) -> str:
 
 
 def _front(df, x: str, y: str, color: str | None, literature: bool, connect: bool) -> str | None:
-    """y (accuracy, %) vs x; the Pareto set circled (joined when the front is 2-D), the
-    third objective as colour, literature points as labelled stars."""
+    """y vs x (an accuracy, a fraction, in %); the Pareto set circled (joined when the front is
+    2-D), the third objective as colour, literature points as labelled stars."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -38,24 +38,25 @@ def _front(df, x: str, y: str, color: str | None, literature: bool, connect: boo
     ok = df[(df["state"] == "COMPLETE") & df[x].notna() & df[y].notna()]
     if not len(ok):
         return None
+    scale = 100 if "accuracy" in y else 1
     fig, ax = plt.subplots(figsize=(6, 4.2))
     c = ok[color] if color and color in ok and ok[color].notna().all() else None
     if c is not None:
-        sc = ax.scatter(ok[x], 100 * ok[y], c=c, cmap="viridis", s=28, alpha=0.8, label="trials")
+        sc = ax.scatter(ok[x], scale * ok[y], c=c, cmap="viridis", s=28, alpha=0.8, label="trials")
         fig.colorbar(sc, ax=ax, label=color)
     else:
-        ax.scatter(ok[x], 100 * ok[y], s=28, alpha=0.8, label="trials")
+        ax.scatter(ok[x], scale * ok[y], s=28, alpha=0.8, label="trials")
     front = ok[ok["pareto"]].sort_values(x)
-    ax.plot(front[x], 100 * front[y], "r-o" if connect else "ro", ms=7, mfc="none", label="Pareto set")
+    ax.plot(front[x], scale * front[y], "r-o" if connect else "ro", ms=7, mfc="none", label="Pareto set")
     for t, row in ok.iterrows():
-        ax.annotate(str(t), (row[x], 100 * row[y]), fontsize=6, alpha=0.6)
+        ax.annotate(str(t), (row[x], scale * row[y]), fontsize=6, alpha=0.6)
     if literature:
         for ref in JET_LITERATURE:
             if ref.get(x) is not None and ref.get(y) is not None:
-                ax.scatter([ref[x]], [100 * ref[y]], marker="*", s=140, color="k")
-                ax.annotate(f"{ref['label']}*", (ref[x], 100 * ref[y]), fontsize=7)
+                ax.scatter([ref[x]], [scale * ref[y]], marker="*", s=140, color="k")
+                ax.annotate(f"{ref['label']}*", (ref[x], scale * ref[y]), fontsize=7)
     ax.set_xlabel(x)
-    ax.set_ylabel(f"{y} (%)")
+    ax.set_ylabel(f"{y} (%)" if scale == 100 else y)
     ax.set_title(f"{y} vs {x}" + (f" (colour: {color})" if c is not None else ""), fontsize=9)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7)
