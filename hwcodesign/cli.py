@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from .errors import Interrupted, UserError
+from .errors import Interrupted, UserError, interrupt_behind
 
 app = typer.Typer(
     add_completion=False,
@@ -507,7 +507,10 @@ def main() -> None:
         hint = f" (see: {ctx.command_path} --help)" if ctx is not None else ""
         console.print(f"[red]error:[/] {_one_line(text)}{hint}", soft_wrap=True)
         sys.exit(getattr(e, "exit_code", 2) or 2)
-    except Exception:
+    except Exception as e:
+        stop = interrupt_behind(e)  # a signal that landed inside an import comes back wrapped
+        if stop is not None:
+            sys.exit(_interrupted(stop, None).exit_code)
         _internal_error()
     sys.exit(rc if isinstance(rc, int) else 0)
 

@@ -23,6 +23,7 @@ __all__ = [
     "RunExistsError",
     "RunLockedError",
     "ReportSectionError",
+    "interrupt_behind",
     "InternalError",
     "ToolError",
     "DeadlockError",
@@ -119,6 +120,19 @@ class Interrupted(BaseException):  # noqa: N818 - like KeyboardInterrupt, not an
 
         self.signum = signum
         super().__init__(f"stopped by {signal.Signals(signum).name}")
+
+
+def interrupt_behind(e: BaseException) -> BaseException | None:
+    """The Ctrl-C or stop signal an exception stands for: ``e`` itself, or one in its cause /
+    context chain (a signal that lands inside an import or a ``__set_name__`` comes back wrapped,
+    e.g. as a RuntimeError); None for an ordinary error."""
+    seen: set[int] = set()
+    while e is not None and id(e) not in seen:
+        if isinstance(e, KeyboardInterrupt | Interrupted):
+            return e
+        seen.add(id(e))
+        e = e.__cause__ or e.__context__
+    return None
 
 
 class InternalError(HwcodesignError):

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Literal
 
 from ..config import RunConfig
-from ..errors import Interrupted, RunExistsError, StepOrderError
+from ..errors import Interrupted, RunExistsError, StepOrderError, interrupt_behind
 from ..plan import Plan
 from ..records import StepRecord
 from ..run import Run, folder_manifest, hash_json, manifest_hash
@@ -223,15 +223,18 @@ def _execute(run: Run, spec: StepSpec, inputs_hash: str) -> StepRecord:
         with run.staging(spec.folder) as out:
             result = func(run, out)
     except BaseException as e:
+        stop = interrupt_behind(e)
         record = StepRecord(
             step=spec.name,
             status="failed",
             seconds=time.perf_counter() - t0,
             started_at=started,
             inputs_hash=inputs_hash,
-            message=_failure_message(e),
+            message=_failure_message(stop or e),
         )
         run.write_record(record)
+        if stop is not None and stop is not e:  # an interrupt that came back wrapped
+            raise stop from None
         raise
     finally:
         logging.getLogger("hwcodesign").removeHandler(handler)

@@ -107,3 +107,24 @@ def test_step_before_its_inputs_is_refused(tiny_config_dict):
     cfg = config_from_dict(tiny_config_dict)
     with pytest.raises(StepOrderError, match="step 'convert' reads the output of step 'data'"):
         run_flow(cfg, only="convert")
+
+
+def test_an_interrupt_that_comes_back_wrapped_is_still_an_interrupt(tiny_config_dict, monkeypatch):
+    """Ctrl-C inside an import (or a ``__set_name__``) reaches the step as a RuntimeError caused
+    by KeyboardInterrupt (seen on a cold start in CI): the run stops as interrupted, not as a bug."""
+    from hwcodesign.data.splits import SplitDataset
+    from hwcodesign.errors import interrupt_behind
+
+    def save_interrupted_in_an_import(self, path):
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as e:
+            raise RuntimeError("Error calling __set_name__ on '_axis_method_wrapper'") from e
+
+    cfg = config_from_dict(tiny_config_dict)
+    monkeypatch.setattr(SplitDataset, "save", save_interrupted_in_an_import)
+    with pytest.raises(KeyboardInterrupt):
+        run_flow(cfg, until="data", force=True)
+    assert Run(cfg).record("data").message == "interrupted (Ctrl-C)"
+    plain = RuntimeError("a bug")
+    assert interrupt_behind(plain) is None
