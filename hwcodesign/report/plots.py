@@ -60,7 +60,8 @@ def roc_plot(
 def confusion_plot(matrix: list[list[int]], classes: list[str], title: str) -> bytes:
     m = np.asarray(matrix, float)
     norm = m / np.maximum(m.sum(axis=1, keepdims=True), 1)
-    fig, ax = _figure(4.6, 4.0)
+    n = len(classes)
+    fig, ax = _figure(max(4.6, 0.55 * n + 1.6), max(4.0, 0.5 * n + 1.4))  # room for 10 classes
     im = ax.imshow(norm, cmap="Blues", vmin=0, vmax=1)
     for i in range(len(classes)):
         for j in range(len(classes)):
@@ -71,9 +72,10 @@ def confusion_plot(matrix: list[list[int]], classes: list[str], title: str) -> b
                 ha="center",
                 va="center",
                 color="white" if norm[i, j] > 0.5 else "black",
-                fontsize=8,
+                fontsize=8 if n <= 6 else 7,
             )
-    ax.set_xticks(range(len(classes)), classes)
+    slant = {"rotation": 45, "ha": "right"} if n > 5 else {}
+    ax.set_xticks(range(n), classes, **slant)
     ax.set_yticks(range(len(classes)), classes)
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
