@@ -409,9 +409,8 @@ def size_fifos(model, folder: Path, frames: list, cache_dir: Path | None = None,
     """
     if len(frames) < 4:
         frames = [frames[k % len(frames)] for k in range(4)]
-    deep, deep_runs = _simulate_all(
-        model, folder / "deep", frames, cache_dir, None, 0, frames_in_flight(model)
-    )
+    per_fifo = frames_in_flight(model)
+    deep, deep_runs = _simulate_all(model, folder / "deep", frames, cache_dir, None, 0, per_fifo)
     deep_depth = {f["tensor"]: f["depth"] for f in deep["fifos"]}
     interval = deep_runs["paced"].info["frame_interval"]
     paced = [deep_runs[k].fifo_max for k in ("paced", "paced_stalls")]
@@ -420,7 +419,7 @@ def size_fifos(model, folder: Path, frames: list, cache_dir: Path | None = None,
         design, runs = _simulate_all(model, folder / "design", frames, cache_dir, depths, interval)
         grow = _compare_runs(deep_runs, runs)
         if not grow:
-            return _sizing_record(deep, design, deep_runs, runs)
+            return _sizing_record(deep, design, deep_runs, runs, per_fifo)
         depths.update({edge: deep_depth[edge] for edge in grow})  # back to the deep build's depth
     raise InternalError(
         f"FIFO sizing did not converge in {attempts} rounds; FIFOs that filled: {sorted(grow)}"
@@ -462,7 +461,7 @@ def _compare_runs(deep_runs: dict, runs: dict) -> dict[str, int]:
     return grow
 
 
-def _sizing_record(deep: dict, design: dict, deep_runs: dict, runs: dict) -> dict:
+def _sizing_record(deep: dict, design: dict, deep_runs: dict, runs: dict, per_fifo: int) -> dict:
     rows = []
     for k, (d, f) in enumerate(zip(deep["fifos"], design["fifos"], strict=True)):
         rows.append(
@@ -478,10 +477,9 @@ def _sizing_record(deep: dict, design: dict, deep_runs: dict, runs: dict) -> dic
             }
         )
     n = deep_runs["back_to_back"].n_frames
-    k = max((d["depth"] // max(1, d["frame_beats"]) for d in deep["fifos"]), default=1)
     return {
         "method": (
-            f"deep build ({k} frames per FIFO: the frames in flight), {n} frames back to back "
+            f"deep build ({per_fifo} frames per FIFO: the frames in flight), {n} frames back to back "
             f"(frame interval I = {deep_runs['paced'].info['frame_interval']} cycles), then paced at one "
             f"frame per I cycles, with and without {SIZING_STALL_PCT}% random input gaps and output stalls; "
             f"depth = max paced occupancy + {FIFO_MARGIN} (2 <= depth <= deep depth); sized build checked: "
