@@ -32,6 +32,8 @@ CANDIDATES = (
 )
 XCVU13P_LUT = 1_728_000
 TODAY = 0.6577  # jet_linear_physics, HGQ2, 3 seeds (docs/findings.md)
+TODAY_STD = 0.0027
+TODAY_LUT = 139_004  # its complete Yosys run (runs/jet_linear_physics)
 #: The tiny setting: the committed Pythia8 sample, 2 epochs (checks that everything runs).
 TINY = {"data.source": "sample", "data.jets_per_class": 500, "train.epochs": 2, "train.patience": 2}
 
@@ -116,7 +118,15 @@ def main() -> None:
     ap.add_argument("--until", choices=("rtl", "synth"), default="synth")
     ap.add_argument("--budget-ns", type=float, default=100.0)
     ap.add_argument("--tiny", action="store_true", help="the committed jet sample, 2 epochs")
+    ap.add_argument("--report", action="store_true", help="no runs: the table and plot of every saved result")
     args = ap.parse_args()
+    if args.report:
+        saved = json.loads(RESULTS.read_text())
+        rows = [r for r in saved["training"] if r.get("tiny", False) == args.tiny]
+        hw = [h for h in saved["hardware"] if h.get("tiny", False) == args.tiny]
+        print_table(rows, hw, args.budget_ns)
+        plot(rows, hw, args.tiny)
+        return
     rows = []
     for config in args.configs:
         for seed in args.seeds:
@@ -218,13 +228,20 @@ def plot(rows: list[dict], hw: list[dict], tiny: bool) -> None:
         lut = h["lut_yosys"] if measured else est
         err = acc.std(ddof=1) if len(acc) > 1 else 0
         ax.errorbar(lut, acc.mean(), yerr=err, fmt="o", mfc=None if measured else "none", capsize=3)
-        ax.annotate(_label(config), (lut, acc.mean()), fontsize=7)
+        seeds = f"{len(acc)} seed{'s' if len(acc) > 1 else ''}"
+        ax.annotate(f" {_label(config)} ({seeds})", (lut, acc.mean()), fontsize=7)
         points.append((lut, acc.mean()))
+    if not tiny:
+        ax.errorbar(TODAY_LUT, 100 * TODAY, yerr=100 * TODAY_STD, fmt="s", c="red", capsize=3)
+        ax.annotate(" today: D24 (3 seeds)", (TODAY_LUT, 100 * TODAY), fontsize=7)
+        points.append((TODAY_LUT, 100 * TODAY))
     front = [p for p in sorted(points) if not any(q[0] <= p[0] and q[1] > p[1] for q in points)]
     ax.plot(*zip(*front, strict=True), "-", c="gray", alpha=0.5, label="Pareto front")
     refs = sorted({100 * r["float_reference"] for r in rows if "float_reference" in r})
     if refs:
-        ax.axhline(np.mean(refs), ls="--", c="gray", label=f"float reference {np.mean(refs):.2f} %")
+        ax.axhline(
+            np.mean(refs), ls="--", c="gray", label=f"float reference (the teacher) {np.mean(refs):.2f} %"
+        )
     ax.axhline(100 * TODAY, ls=":", c="red", label=f"today's design {100 * TODAY:.1f} %")
     ax.set_xlabel("LUT (filled: Yosys complete; hollow: estimate scaled by MACs)")
     ax.set_ylabel("test accuracy (%)")
