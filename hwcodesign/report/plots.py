@@ -63,8 +63,8 @@ def confusion_plot(matrix: list[list[int]], classes: list[str], title: str) -> b
     n = len(classes)
     fig, ax = _figure(max(4.6, 0.55 * n + 1.6), max(4.0, 0.5 * n + 1.4))  # room for 10 classes
     im = ax.imshow(norm, cmap="Blues", vmin=0, vmax=1)
-    for i in range(len(classes)):
-        for j in range(len(classes)):
+    for i in range(n):
+        for j in range(n):
             ax.text(
                 j,
                 i,
@@ -76,7 +76,7 @@ def confusion_plot(matrix: list[list[int]], classes: list[str], title: str) -> b
             )
     slant = {"rotation": 45, "ha": "right"} if n > 5 else {}
     ax.set_xticks(range(n), classes, **slant)
-    ax.set_yticks(range(len(classes)), classes)
+    ax.set_yticks(range(n), classes)
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
     ax.set_title(title, fontsize=9)
