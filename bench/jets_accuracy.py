@@ -23,7 +23,9 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "results" / "jets_accuracy.json"
-PLOT = REPO / "bench" / "results" / "jets_accuracy_pareto.png"
+#: the physics-scale plot is the figure in docs/findings.md; the tiny one a sanity-check output
+PLOT = REPO / "docs" / "img" / "jets_accuracy_pareto.png"
+PLOT_TINY = REPO / "bench" / "results" / "jets_accuracy_pareto_tiny.png"
 CANDIDATES = (
     "jet_linear_physics",
     "jet_linear_physics_distill",
@@ -124,8 +126,7 @@ def main() -> None:
         saved = json.loads(RESULTS.read_text())
         rows = [r for r in saved["training"] if r.get("tiny", False) == args.tiny]
         hw = [h for h in saved["hardware"] if h.get("tiny", False) == args.tiny]
-        print_table(rows, hw, args.budget_ns)
-        plot(rows, hw, args.tiny)
+        report(rows, hw, args)
         return
     rows = []
     for config in args.configs:
@@ -143,6 +144,11 @@ def main() -> None:
         hw.append(hardware_point(config, args.seeds[0], args))
         print(json.dumps(hw[-1]), flush=True)
     save(rows, hw)
+    report(rows, hw, args)
+
+
+def report(rows: list[dict], hw: list[dict], args: argparse.Namespace) -> None:
+    """The table (stdout) and the Pareto plot of training rows and hardware points."""
     print_table(rows, hw, args.budget_ns)
     plot(rows, hw, args.tiny)
 
@@ -248,7 +254,7 @@ def plot(rows: list[dict], hw: list[dict], tiny: bool) -> None:
     ax.set_title(("TINY sample, 2 epochs: " if tiny else "") + "N=16 jet taggers, physics scale")
     ax.legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(PLOT.with_name(PLOT.stem + ("_tiny" if tiny else "") + ".png"), dpi=120)
+    fig.savefig(PLOT_TINY if tiny else PLOT, dpi=120)
 
 
 if __name__ == "__main__":
