@@ -123,6 +123,8 @@ def main() -> None:
     ap.add_argument("--report", action="store_true", help="no runs: the table and plot of every saved result")
     args = ap.parse_args()
     if args.report:
+        if not RESULTS.is_file():
+            raise SystemExit(f"--report: no saved results in {RESULTS}; run the bench first")
         saved = json.loads(RESULTS.read_text())
         rows = [r for r in saved["training"] if r.get("tiny", False) == args.tiny]
         hw = [h for h in saved["hardware"] if h.get("tiny", False) == args.tiny]
