@@ -30,7 +30,8 @@ CANDIDATES = (
     "jet_linear_physics",
     "jet_linear_physics_distill",
     "jet_linear_physics_d32_distill",
-    "jet_linear_physics_d48_distill",
+    "jet_linear_physics_d32_max_distill",
+    "jet_linear_physics_d48_max_distill",
 )
 XCVU13P_LUT = 1_728_000
 TODAY = 0.6577  # jet_linear_physics, HGQ2, 3 seeds (docs/findings.md)

@@ -5,6 +5,9 @@ aggregate instead of pairwise attention, so its cost grows linearly with N.
                                `-> mean over particles (D) -> jet (D) -> broadcast --+-> add
     -> update (N, D) -> mean over particles (D) -> head (D) -> C logits
 
+``num_exchanges`` repeats the exchange (node + broadcast aggregate -> add); ``aggregate`` and
+``pooling`` choose mean or max over particles for the exchanges and for the final pooling.
+
 Every product is a weight times an activation (no activation x activation product as in
 attention), so da4ml builds the whole model from adders: 0 DSP by construction. hls4ml
 cannot convert JEDI-linear's broadcasting add (Que et al., 2025), so the jet-wide vector
@@ -44,16 +47,20 @@ def _build(L: LayerFamily, n: int, f: int, c: int, cfg: JetLinearConfig):
     import keras
 
     d = cfg.hidden_dim
+    aggregate = L.avg if cfg.aggregate == "average" else L.max
+    pool = L.avg if cfg.pooling == "average" else L.max
     inp = keras.Input((n, f), name="particles")
     x = L.einsum("bnf,fd->bnd", (n, d), bias_axes="d", activation="relu", name="embed")(inp)
-    node = L.einsum("bnd,de->bne", (n, d), bias_axes="e", activation="relu", name="node")(x)
-    jet = L.avg(name="aggregate")(x)
-    jet = L.einsum("bd,de->be", d, bias_axes="e", activation="relu", name="jet")(jet)
-    context = L.einsum("be,n->bne", (n, d), name="broadcast")(jet)
-    x = L.add(name="combine")([node, context])
+    for r in range(cfg.num_exchanges):
+        s = f"_{r}" if r else ""  # the first exchange keeps the names of the one-exchange model
+        node = L.einsum("bnd,de->bne", (n, d), bias_axes="e", activation="relu", name=f"node{s}")(x)
+        jet = aggregate(name=f"aggregate{s}")(x)
+        jet = L.einsum("bd,de->be", d, bias_axes="e", activation="relu", name=f"jet{s}")(jet)
+        context = L.einsum("be,n->bne", (n, d), name=f"broadcast{s}")(jet)
+        x = L.add(name=f"combine{s}")([node, context])
     for k in range(cfg.num_updates):
         x = L.einsum("bnd,de->bne", (n, d), bias_axes="e", activation="relu", name=f"update_{k}")(x)
-    x = L.avg(name="pool")(x)
+    x = pool(name="pool")(x)
     for k in range(cfg.head_layers):
         x = L.dense(cfg.head_dim, activation="relu", name=f"head_{k}")(x)
     out = L.dense(c, name="logits")(x)
