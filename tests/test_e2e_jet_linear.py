@@ -1,6 +1,6 @@
-"""The JEDI-linear-style tagger through the real flow (tiny data): bit-exact from Keras to
-hls4ml to Verilator, 0 DSP because it has no signal x signal product, the 32-bit emulator,
-and the float reference and literature anchors in the report."""
+"""The JEDI-linear-style tagger (two exchanges, max pooling) through the real flow (tiny data):
+bit-exact from Keras to hls4ml to Verilator, 0 DSP because it has no signal x signal product,
+the 32-bit emulator, and the float reference and literature anchors in the report."""
 
 import json
 
@@ -17,7 +17,14 @@ def linear_run(tmp_path_factory):
 
     raw = yaml.safe_load((REPO / "configs" / "jet_tagger_tiny.yaml").read_text())
     raw.update(name="linear_tiny", runs_dir=str(tmp_path_factory.mktemp("linear") / "runs"))
-    raw["model"] = {"kind": "jet_linear", "hidden_dim": 8, "head_dim": 8}
+    # two exchanges (mean) and max pooling: both pooling layers go through hls4ml and da4ml
+    raw["model"] = {
+        "kind": "jet_linear",
+        "hidden_dim": 8,
+        "head_dim": 8,
+        "num_exchanges": 2,
+        "pooling": "max",
+    }
     raw["train"].update(epochs=15, float_reference=True)
     raw["target"]["synth"]["products"] = "both"
     return run_flow(config_from_dict(raw))  # package: an IP core for xcvu13p; no board to run

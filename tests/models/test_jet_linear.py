@@ -32,6 +32,29 @@ def test_twin_and_cost_linear_in_the_number_of_particles():
     assert fm.predict(x, verbose=0).shape == qm.predict(x, verbose=0).shape == (4, 5)
 
 
+def test_exchanges_and_max_pooling_options():
+    import_keras()
+    cfg = JetLinearConfig(hidden_dim=8, num_exchanges=2, aggregate="max", pooling="max", head_layers=1)
+    one = build_jet_linear(8, 5, 5, cfg.model_copy(update={"num_exchanges": 1}), HGQQuantConfig())
+    qm = build_jet_linear(8, 5, 5, cfg, HGQQuantConfig())
+    names = [layer.name for layer in qm.layers]
+    # the second exchange adds node, aggregate, jet, broadcast and combine layers; the first keeps its names
+    assert set(names) - {layer.name for layer in one.layers} == {
+        "node_1",
+        "aggregate_1",
+        "jet_1",
+        "broadcast_1",
+        "combine_1",
+    }
+    kinds = {layer.name: type(layer).__name__ for layer in qm.layers}
+    assert kinds["aggregate"] == kinds["aggregate_1"] == kinds["pool"] == "QGlobalMaxPooling1D"
+    # max pooling over particles: the output does not depend on the particles' order
+    fm = build_jet_linear(8, 5, 5, cfg.model_copy(update={"aggregate": "average"}), None)
+    assert type(fm.get_layer("pool")).__name__ == "GlobalMaxPooling1D"
+    x = np.random.default_rng(0).normal(size=(4, 8, 5)).astype(np.float32)
+    assert fm.predict(x, verbose=0).shape == (4, 5)
+
+
 def test_float_reference_is_wider_than_the_hardware_models():
     import_keras()
     ref = build_float_reference(16, 8, 5)
