@@ -83,13 +83,15 @@ def lut_estimate(cfg) -> dict:
     m = cfg.model
     n, f, d = cfg.data.n_particles, len(cfg.data.features), m.hidden_dim
 
-    def counts(d: int, updates: int, head: int, heads: int) -> tuple[int, int]:
-        per_particle = f * d + d * d * (1 + updates)  # embed, node, updates
-        jet = d * d + sum(a * b for a, b in zip([d, *[head] * heads], [*[head] * heads, 5], strict=True))
-        return per_particle + jet + n, n * per_particle + jet  # (weights, MACs); biases left out
+    def counts(d: int, exchanges: int, updates: int, head: int, heads: int) -> tuple[int, int]:
+        per_particle = f * d + d * d * (exchanges + updates)  # embed, node per exchange, updates
+        jet = exchanges * d * d + sum(
+            a * b for a, b in zip([d, *[head] * heads], [*[head] * heads, 5], strict=True)
+        )
+        return per_particle + jet + exchanges * n, n * per_particle + jet  # (weights, MACs); no biases
 
-    w, macs = counts(d, m.num_updates, m.head_dim, m.head_layers)
-    w0, macs0 = counts(24, 1, 24, 2)
+    w, macs = counts(d, m.num_exchanges, m.num_updates, m.head_dim, m.head_layers)
+    w0, macs0 = counts(24, 1, 1, 24, 2)
     return {"by_weights": round(139_004 * w / w0), "by_macs": round(139_004 * macs / macs0)}
 
 
