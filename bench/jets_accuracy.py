@@ -32,6 +32,7 @@ CANDIDATES = (
     "jet_linear_physics_d32_distill",
     "jet_linear_physics_d32_max_distill",
     "jet_linear_physics_d48_max_distill",
+    "jet_linear_physics_d48_max_warm",
 )
 XCVU13P_LUT = 1_728_000
 TODAY = 0.6577  # jet_linear_physics, HGQ2, 3 seeds (docs/findings.md)

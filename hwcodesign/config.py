@@ -28,7 +28,7 @@ from pydantic import (
     model_validator,
 )
 
-from .config_base import Section
+from .config_base import Section, omit_defaults
 from .errors import ConfigError
 from .families import FAMILIES
 
@@ -190,16 +190,6 @@ class HGQQuantConfig(_Section):
     )
 
 
-def _omit_when_off(data: Any, names: tuple[str, ...]) -> Any:
-    """Drop the optional sub-sections ``names`` that are off (None) from a dump, so that a run
-    which does not use a method added later keeps the config (and the step hashes) it had."""
-    if isinstance(data, dict):
-        for name in names:
-            if data.get(name, 0) is None:
-                del data[name]
-    return data
-
-
 class MixedPrecisionConfig(_Section):
     """Weight bits per layer chosen under a bit-operations budget (HAWQ-v2 sensitivities, Dong et
     al. 2020: Hutchinson estimate of each layer's Hessian trace on the float twin, times the
@@ -255,7 +245,7 @@ class BrevitasQuantConfig(_Section):
 
     @model_serializer(mode="wrap")
     def _dump(self, handler: SerializerFunctionWrapHandler) -> Any:
-        return _omit_when_off(handler(self), ("mixed_precision",))
+        return omit_defaults(handler(self), {"mixed_precision": None})
 
 
 QuantConfig = Annotated[
@@ -326,6 +316,11 @@ class TrainConfig(_Section):
         description="Knowledge distillation from a float teacher (None: labels only); the teacher's "
         "predictions are computed once and cached.",
     )
+    init_from_float: bool = Field(
+        False,
+        description="Start quantization-aware training from the trained float twin's weights instead "
+        "of a fresh initialisation (hwcodesign's Keras particle models; needs train_float).",
+    )
 
     @model_validator(mode="after")
     def _intervention_leaves_epochs(self) -> TrainConfig:
@@ -334,11 +329,13 @@ class TrainConfig(_Section):
                 f"distill.intervention_epochs ({self.distill.intervention_epochs}) must be below epochs "
                 f"({self.epochs}): the intervention is withdrawn for the epochs after it"
             )
+        if self.init_from_float and not self.train_float:
+            raise ValueError("init_from_float starts from the trained float twin: set train_float: true")
         return self
 
     @model_serializer(mode="wrap")
     def _dump(self, handler: SerializerFunctionWrapHandler) -> Any:
-        return _omit_when_off(handler(self), ("distill",))
+        return omit_defaults(handler(self), {"distill": None, "init_from_float": False})
 
     @property
     def teacher_settings(self) -> dict[str, Any]:
@@ -396,7 +393,7 @@ class FinnConfig(_Section):
 
     @model_serializer(mode="wrap")
     def _dump(self, handler: SerializerFunctionWrapHandler) -> Any:
-        return _omit_when_off(handler(self), ("stitch_frames",))
+        return omit_defaults(handler(self), {"stitch_frames": None})
 
 
 class DeployConfig(_Section):
@@ -490,6 +487,7 @@ DEFAULT_KIND = "jet_transformer"
 #: which can distil from a teacher; and the Brevitas ones that can take weight bits per layer.
 DISTILL_KINDS = ("jet_transformer", "jet_linear", "mlp", "vit")
 MIXED_PRECISION_KINDS = ("mlp", "vit")
+INIT_FROM_FLOAT_KINDS = ("jet_transformer", "jet_linear")
 
 _UNION_TAGS = {
     "jets",
@@ -558,6 +556,11 @@ class RunConfig(_Section):
             raise ConfigError(
                 f"train.distill: model.kind {kind} is not trained by hwcodesign's trainers; distillation "
                 f"works for {', '.join(DISTILL_KINDS)}"
+            )
+        if self.train.init_from_float and kind not in INIT_FROM_FLOAT_KINDS:
+            raise ConfigError(
+                f"train.init_from_float: model.kind {kind} is not trained from its float twin here; it "
+                f"works for {', '.join(INIT_FROM_FLOAT_KINDS)} (HGQ2)"
             )
         mp = getattr(self.quantization, "mixed_precision", None)
         if mp is not None and kind not in MIXED_PRECISION_KINDS:

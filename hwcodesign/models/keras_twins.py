@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from ..run import Run
     from .teachers import Teacher
 
-__all__ = ["train_twins"]
+__all__ = ["train_twins", "copy_float_weights"]
 
 
 def train_twins(run: Run, out: Path, build: Callable[..., keras.Model]) -> StepResult:
@@ -31,7 +31,7 @@ def train_twins(run: Run, out: Path, build: Callable[..., keras.Model]) -> StepR
     from ..train.keras_qat import calibrate_hgq, count_weights, fit_keras
     from .common import evaluate, finish_model_step
 
-    import_keras()
+    keras = import_keras()
     cfg = run.config
     ds = load_dataset(run)
     n, f = ds.x_train.shape[1:]
@@ -46,6 +46,8 @@ def train_twins(run: Run, out: Path, build: Callable[..., keras.Model]) -> StepR
     if cfg.train.float_reference:
         logits["float_reference"], summary["float_reference"] = _float_reference(run, ds, teacher)
     qmodel = build(n, f, len(ds.classes), cfg.model, cfg.quantization, seed=cfg.train.seed)
+    if cfg.train.init_from_float:
+        copy_float_weights(keras.models.load_model(out / "float.keras"), qmodel)
     pareto = out / "pareto" if cfg.train.pareto_checkpoints else None
     hist = fit_keras(
         qmodel, ds, cfg.train, cfg.quantization, _epochs(run, "QAT"), pareto, teacher and teacher.logits
@@ -72,6 +74,23 @@ def train_twins(run: Run, out: Path, build: Callable[..., keras.Model]) -> StepR
         tools=versions("keras", "tensorflow-cpu", "hgq2"),
         info={"model": qmodel.name, "epochs_run": len(hist.get("loss", []))},
     )
+
+
+def copy_float_weights(float_model: keras.Model, qmodel: keras.Model) -> int:
+    """Give the HGQ2 model the float twin's kernels and biases (same architecture, same layer
+    names; ``train.init_from_float``): QAT then starts from the trained float model, the usual
+    practice for quantization-aware fine-tuning. Returns the number of tensors copied."""
+    copied = 0
+    for layer in float_model.layers:
+        target = qmodel.get_layer(layer.name)
+        for attr in ("kernel", "bias"):
+            w = getattr(layer, attr, None)
+            if w is not None:
+                getattr(target, attr).assign(w)
+                copied += 1
+    if copied == 0:
+        raise ValueError(f"{float_model.name} has no kernel or bias to copy into {qmodel.name}")
+    return copied
 
 
 def _epochs(run: Run, what: str):

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, SerializerFunctionWrapHandler, model_serializer
 
-from ...config_base import Section
+from ...config_base import Section, omit_defaults
 
 __all__ = ["JetLinearConfig"]
 
@@ -28,3 +28,10 @@ class JetLinearConfig(Section):
     num_updates: int = Field(1, ge=0, le=4, description="Per-particle layers after the global exchange.")
     head_dim: int = Field(16, ge=1, description="Width of the jet-level layers before the logits.")
     head_layers: int = Field(1, ge=0, le=4, description="Jet-level layers before the logits.")
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> Any:
+        # configs written before these options keep their dump, so their runs stay cached
+        return omit_defaults(
+            handler(self), {"num_exchanges": 1, "aggregate": "average", "pooling": "average"}
+        )
