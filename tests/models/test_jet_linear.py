@@ -55,6 +55,26 @@ def test_exchanges_and_max_pooling_options():
     assert fm.predict(x, verbose=0).shape == (4, 5)
 
 
+def test_init_from_float_copies_the_float_twin_into_the_hgq2_model():
+    from hwcodesign.models.keras_twins import copy_float_weights
+
+    import_keras()
+    cfg = JetLinearConfig(hidden_dim=8, pooling="max", head_layers=1)
+    fm = build_jet_linear(8, 5, 5, cfg, None, seed=1)
+    qm = build_jet_linear(8, 5, 5, cfg, HGQQuantConfig(weight_bits=8, activation_frac_bits=8), seed=2)
+    x = np.random.default_rng(0).normal(size=(64, 8, 5)).astype(np.float32)
+    f_out = fm.predict(x, verbose=0)
+    before = np.abs(qm.predict(x, verbose=0) - f_out).mean()
+    # every kernel and bias (the broadcast layer has no bias)
+    assert copy_float_weights(fm, qm) == len([w for w in fm.weights if w.name in ("kernel", "bias")]) == 13
+    for layer in fm.layers:
+        if getattr(layer, "kernel", None) is not None:
+            assert np.array_equal(np.asarray(qm.get_layer(layer.name).kernel), np.asarray(layer.kernel))
+    # with 8-bit weights and activations the HGQ2 model now computes nearly what the float twin does
+    after = np.abs(qm.predict(x, verbose=0) - f_out).mean()
+    assert after < 0.1 * before
+
+
 def test_float_reference_is_wider_than_the_hardware_models():
     import_keras()
     ref = build_float_reference(16, 8, 5)

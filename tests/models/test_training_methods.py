@@ -101,11 +101,31 @@ def test_distillation_is_refused_for_a_family_not_trained_here(tmp_path):
         config_from_dict(raw)
 
 
+def test_init_from_float_is_refused_without_a_float_twin_or_for_other_families(tmp_path):
+    raw = _raw("jet_tagger_tiny.yaml", tmp_path)
+    raw["train"] |= {"init_from_float": True, "train_float": False}
+    with pytest.raises(
+        ConfigError, match="init_from_float starts from the trained float twin: set train_float"
+    ):
+        config_from_dict(raw)
+    raw = _raw("mlp_digits.yaml", tmp_path)
+    raw["train"]["init_from_float"] = True
+    with pytest.raises(
+        ConfigError, match="train.init_from_float: model.kind mlp is not trained from its float"
+    ):
+        config_from_dict(raw)
+
+
 def test_runs_without_the_methods_keep_their_config(tmp_path):
     cfg = load_config(REPO / "configs" / "vit_digits_tiny.yaml")
     dumped = yaml.safe_load(cfg.to_yaml())
     assert "distill" not in dumped["train"] and "mixed_precision" not in dumped["quantization"]
-    assert "attention" not in dumped["model"]
+    assert "attention" not in dumped["model"] and "init_from_float" not in dumped["train"]
+    # the jet_linear options added later are left out at their defaults, and written when used
+    linear = yaml.safe_load(load_config(REPO / "configs" / "jet_linear_physics.yaml").to_yaml())["model"]
+    assert not {"num_exchanges", "aggregate", "pooling"} & set(linear)
+    linear = yaml.safe_load(load_config(REPO / "configs" / "jet_linear_physics_d48_max_warm.yaml").to_yaml())
+    assert linear["model"]["pooling"] == "max" and linear["train"]["init_from_float"] is True
 
 
 def test_student_seeds_share_one_cached_teacher(tmp_path):
