@@ -46,8 +46,10 @@ def train_twins(run: Run, out: Path, build: Callable[..., keras.Model]) -> StepR
     if cfg.train.float_reference:
         logits["float_reference"], summary["float_reference"] = _float_reference(run, ds, teacher)
     qmodel = build(n, f, len(ds.classes), cfg.model, cfg.quantization, seed=cfg.train.seed)
+    info: dict = {}
     if cfg.train.init_from_float:
-        copy_float_weights(keras.models.load_model(out / "float.keras"), qmodel)
+        copied, left_out = copy_float_weights(keras.models.load_model(out / "float.keras"), qmodel)
+        info["init_from_float"] = {"tensors_copied": copied, "not_in_the_hgq2_model": left_out}
     pareto = out / "pareto" if cfg.train.pareto_checkpoints else None
     hist = fit_keras(
         qmodel, ds, cfg.train, cfg.quantization, _epochs(run, "QAT"), pareto, teacher and teacher.logits
@@ -72,25 +74,32 @@ def train_twins(run: Run, out: Path, build: Callable[..., keras.Model]) -> StepR
         metrics=metrics,
         report=report,
         tools=versions("keras", "tensorflow-cpu", "hgq2"),
-        info={"model": qmodel.name, "epochs_run": len(hist.get("loss", []))},
+        info={"model": qmodel.name, "epochs_run": len(hist.get("loss", [])), **info},
     )
 
 
-def copy_float_weights(float_model: keras.Model, qmodel: keras.Model) -> int:
-    """Give the HGQ2 model the float twin's kernels and biases (same architecture, same layer
-    names; ``train.init_from_float``): QAT then starts from the trained float model, the usual
-    practice for quantization-aware fine-tuning. Returns the number of tensors copied."""
-    copied = 0
-    for layer in float_model.layers:
-        target = qmodel.get_layer(layer.name)
-        for attr in ("kernel", "bias"):
-            w = getattr(layer, attr, None)
-            if w is not None:
-                getattr(target, attr).assign(w)
-                copied += 1
+def copy_float_weights(float_model: keras.Model, qmodel: keras.Model) -> tuple[int, list[str]]:
+    """Give the HGQ2 model the float twin's kernels and biases, matched by weight path (same
+    architecture, same layer names; ``train.init_from_float``): QAT then starts from the trained
+    float model, the usual practice for quantization-aware fine-tuning.
+
+    Returns the number of tensors copied and the float weights the HGQ2 model does not have
+    (HGQ2's attention has no key bias: it adds one value to a whole row of scores, which the
+    softmax cancels).
+    """
+    targets = {w.path: w for w in qmodel.weights if w.name in ("kernel", "bias")}
+    copied, left_out = 0, []
+    for w in float_model.weights:
+        if w.name not in ("kernel", "bias"):
+            continue
+        if w.path in targets:
+            targets[w.path].assign(w)
+            copied += 1
+        else:
+            left_out.append(w.path)
     if copied == 0:
-        raise ValueError(f"{float_model.name} has no kernel or bias to copy into {qmodel.name}")
-    return copied
+        raise ValueError(f"{float_model.name} and {qmodel.name} share no kernel or bias to copy")
+    return copied, left_out
 
 
 def _epochs(run: Run, what: str):
