@@ -323,7 +323,7 @@ class TrainConfig(_Section):
     )
 
     @model_validator(mode="after")
-    def _intervention_leaves_epochs(self) -> TrainConfig:
+    def _settings_fit_together(self) -> TrainConfig:
         if self.distill is not None and self.distill.intervention_epochs >= self.epochs:
             raise ValueError(
                 f"distill.intervention_epochs ({self.distill.intervention_epochs}) must be below epochs "
